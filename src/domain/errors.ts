@@ -1,0 +1,153 @@
+import type { z } from 'zod';
+
+/** Every `code` an {@link IncidentKitError} can carry. */
+export type IncidentKitErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'TRANSITION' | 'CONCURRENCY' | 'STORE' | 'CHANNEL';
+
+const BRAND = Symbol.for('incidentkit.error');
+
+/**
+ * Root of every error incidentkit throws. Test with `IncidentKitError.isInstance(err)` (works
+ * across duplicated package copies and realms) or a subclass's `isInstance`, then switch on `code`.
+ */
+export class IncidentKitError extends Error {
+  readonly code: IncidentKitErrorCode;
+  readonly [BRAND] = true;
+
+  constructor(code: IncidentKitErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** True when `value` is an incidentkit error, whichever copy of the package created it. */
+  static isInstance(value: unknown): value is IncidentKitError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+function hasCode<T extends IncidentKitError>(value: unknown, code: IncidentKitErrorCode): value is T {
+  return IncidentKitError.isInstance(value) && value.code === code;
+}
+
+/** One path of a zod issue, as text: `reporter.name`, `labels[2]`, or `(root)`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** Input failed its zod schema. `issues` are zod's, untouched; nothing was written. */
+export class ValidationError extends IncidentKitError {
+  readonly issues: z.core.$ZodIssue[];
+
+  constructor(what: string, issues: z.core.$ZodIssue[]) {
+    const detail = issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+    super('VALIDATION', `Invalid ${what}: ${detail}`);
+    this.issues = issues;
+  }
+
+  static override isInstance(value: unknown): value is ValidationError {
+    return hasCode(value, 'VALIDATION');
+  }
+}
+
+/** No incident (or other record) with that id exists in the store. */
+export class NotFoundError extends IncidentKitError {
+  readonly id: string;
+
+  constructor(id: string, what = 'incident') {
+    super('NOT_FOUND', `No ${what} with id "${id}"`);
+    this.id = id;
+  }
+
+  static override isInstance(value: unknown): value is NotFoundError {
+    return hasCode(value, 'NOT_FOUND');
+  }
+}
+
+/** The command is not allowed in the incident's current state. Nothing was written. */
+export class TransitionError extends IncidentKitError {
+  readonly command: string;
+  readonly state: string;
+  readonly allowed: readonly string[];
+
+  constructor(command: string, state: string, allowed: readonly string[], why?: string) {
+    const because = why ? ` (${why})` : '';
+    super(
+      'TRANSITION',
+      `Cannot ${command} an incident in state "${state}"${because}; allowed: ${allowed.join(', ') || 'none'}`,
+    );
+    this.command = command;
+    this.state = state;
+    this.allowed = allowed;
+  }
+
+  static override isInstance(value: unknown): value is TransitionError {
+    return hasCode(value, 'TRANSITION');
+  }
+}
+
+/** A compare-and-set on `version` failed: someone else committed first. Nothing was written. */
+export class ConcurrencyError extends IncidentKitError {
+  readonly id: string;
+  readonly expectedVersion: number;
+  readonly actualVersion: number | null;
+
+  constructor(id: string, expectedVersion: number, actualVersion: number | null, detail?: string) {
+    super(
+      'CONCURRENCY',
+      detail ??
+        `Incident "${id}" is at version ${actualVersion ?? 'none'}, expected ${expectedVersion}; reload and retry`,
+    );
+    this.id = id;
+    this.expectedVersion = expectedVersion;
+    this.actualVersion = actualVersion;
+  }
+
+  static override isInstance(value: unknown): value is ConcurrencyError {
+    return hasCode(value, 'CONCURRENCY');
+  }
+}
+
+/** The store failed for a reason of its own (connection, constraint, corrupt row). */
+export class StoreError extends IncidentKitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE', message, options);
+  }
+
+  static override isInstance(value: unknown): value is StoreError {
+    return hasCode(value, 'STORE');
+  }
+}
+
+/** A notification channel failed. `retryable` says whether the dispatcher will try again. */
+export class ChannelError extends IncidentKitError {
+  readonly channel: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    channel: string,
+    message: string,
+    options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super('CHANNEL', `Channel "${channel}": ${message}`, { cause: options.cause });
+    this.channel = channel;
+    this.retryable = options.retryable ?? true;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  static override isInstance(value: unknown): value is ChannelError {
+    return hasCode(value, 'CHANNEL');
+  }
+}
+
+/** Parses `value` with `schema`; throws {@link ValidationError} naming `what` on failure. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(what, result.error.issues);
+  return result.data;
+}

@@ -1,0 +1,607 @@
+import { EventEmitter } from 'eventemitter3';
+import { initialTransition, transition } from 'xstate';
+import { z } from 'zod';
+import {
+  COMMAND_NAMES,
+  COMMAND_SCHEMAS,
+  type CommandInputs,
+  type CommandName,
+  type CommandOptions,
+  CommandOptionsSchema,
+  type ReportInput,
+  ReportInputSchema,
+} from './domain/commands.js';
+import { DurationSchema } from './domain/duration.js';
+import { ConcurrencyError, NotFoundError, parseInput, TransitionError, ValidationError } from './domain/errors.js';
+import { createUlidGenerator, formatNumber, type IdGenerator } from './domain/ids.js';
+import { type Actor, type CustomFields, DEFAULT_ENVIRONMENTS, type Incident, isTerminal } from './domain/incident.js';
+import { IncidentQuerySchema } from './domain/query.js';
+import type { NewTimelineEntry, TimelineEntry } from './domain/timeline.js';
+import type { IncidentKitEvents } from './events.js';
+import { applyEvent } from './lifecycle/apply.js';
+import { type TimerEffects, timerEffects } from './lifecycle/effects.js';
+import { incidentMachine, type LifecycleEvent } from './lifecycle/machine.js';
+import { type LifecycleSettings, snapshotOf, statusOf } from './lifecycle/snapshot.js';
+import { DEFAULT_RETRY_SCHEDULE_MS, type DeliverySettings, deliver } from './notify/dispatcher.js';
+import { channelMap, outboxMessages } from './notify/outbox.js';
+import type { Channel } from './ports/channel.js';
+import { type Clock, systemClock, toIso } from './ports/clock.js';
+import { type Logger, silentLogger } from './ports/logger.js';
+import type { ClaimedTimer, IncidentQuery, IncidentStore, Page } from './ports/store.js';
+import { itilPriorityPolicy, type PriorityPolicy } from './priority/itil.js';
+import { memoryStore } from './stores/memory.js';
+
+/** A zod schema for custom fields: an object schema, e.g. `z.object({ region: z.string() })`. */
+export type CustomSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+const LifecycleOptionsSchema = z.strictObject({
+  /** How long after `recovered` a non-major incident closes by itself. Default 7 days. */
+  autoCloseAfter: DurationSchema.default(7 * 86_400_000),
+  /** Escalate an unacknowledged incident vertically after this long, and again after each level. */
+  escalateAfter: DurationSchema.optional(),
+  /** How many automatic escalations at most. Default 3. */
+  maxEscalations: z.number().int().min(0).max(20).default(3),
+  /** Put an acknowledged incident back to unacknowledged if it is not moved on within this time. */
+  acknowledgementTimeout: DurationSchema.optional(),
+  /** Remind the communications role when a major incident had no update for this long. */
+  communicationCadence: DurationSchema.optional(),
+});
+
+const DeliveryOptionsSchema = z.strictObject({
+  /** Waits between attempts (ms or ISO 8601 durations). Default: Standard Webhooks' schedule. */
+  retrySchedule: z.array(DurationSchema).max(50).optional(),
+  /** How long a worker holds a claimed message or timer. Default 60 s. */
+  leaseMs: z.number().int().min(1_000).default(60_000),
+  /** Messages and timers claimed per batch. Default 100. */
+  batchSize: z.number().int().min(1).max(10_000).default(100),
+});
+
+/** Options of {@link createIncidentKit}. */
+export interface IncidentKitOptions<S extends CustomSchema | undefined = undefined> {
+  /** Where incidents live. Default: {@link memoryStore}, which forgets on exit. */
+  store?: IncidentStore;
+  /** Source of time. Default: the system clock; tests pass `FakeClock`. */
+  clock?: Clock;
+  /** Prioritization policy. Default: the ITIL impact x urgency matrix. */
+  priority?: PriorityPolicy;
+  /** Notification channels by name (or a list, named by each channel's `name`). */
+  channels?: Record<string, Channel> | readonly Channel[];
+  /** Zod object schema of your custom fields; `report()` validates `custom` against it. */
+  custom?: S;
+  /** Allowed environments. Default: production, staging, development, test. */
+  environments?: readonly string[];
+  /** Prefix of human numbers. Default `INC` (INC-1, INC-2, ...). */
+  numberPrefix?: string;
+  /** Durations of the lifecycle timers. */
+  lifecycle?: z.input<typeof LifecycleOptionsSchema>;
+  /** Delivery retries and worker batches. */
+  delivery?: z.input<typeof DeliveryOptionsSchema>;
+  /** Id generator. Default: ULIDs on `clock`. */
+  ids?: IdGenerator;
+  /** This process's name in leases. Default: a random id. */
+  workerId?: string;
+  logger?: Logger;
+}
+
+/** Custom field type of a kit created with schema `S`. */
+export type CustomOf<S> = S extends z.ZodType ? z.output<S> : CustomFields;
+type CustomInputOf<S> = S extends z.ZodType ? z.input<S> : CustomFields;
+
+/** Input of `report()`, with `custom` typed by the kit's custom schema. */
+export type ReportInputOf<S> = Omit<ReportInput, 'custom'> &
+  (S extends z.ZodType ? { custom: CustomInputOf<S> } : { custom?: CustomFields });
+
+/** What one `runDue()` call did. */
+export interface RunDueResult {
+  /** Timers that fired and changed their incident. */
+  timersFired: number;
+  /** Timers that were due but no longer applied (state moved on); deleted without effect. */
+  timersSkipped: number;
+  delivered: number;
+  /** Failed attempts that will be retried. */
+  failed: number;
+  dead: number;
+}
+
+type CommandMethod<K extends CommandName, C> = (
+  id: string,
+  input: z.input<(typeof COMMAND_SCHEMAS)[K]>,
+  options?: CommandOptions,
+) => Promise<Incident<C>>;
+type OptionalInputCommand<K extends CommandName, C> = (
+  id: string,
+  input?: z.input<(typeof COMMAND_SCHEMAS)[K]>,
+  options?: CommandOptions,
+) => Promise<Incident<C>>;
+
+/** The incident kit: commands, queries, events and the worker. See {@link createIncidentKit}. */
+export interface IncidentKit<C = CustomFields, S = undefined> {
+  /** Logs an incident. Prioritizes it at once when impact and urgency are given (it opens); else it stays `new`. */
+  report(input: ReportInputOf<S>, options?: CommandOptions): Promise<Incident<C>>;
+  /** (Re)prioritizes from impact and urgency; moves a `new` incident to `open`. */
+  triage: CommandMethod<'triage', C>;
+  assign: CommandMethod<'assign', C>;
+  /** Someone took it: `open` -> `active.investigating`. */
+  acknowledge: OptionalInputCommand<'acknowledge', C>;
+  /** Vertical (next tier) or lateral (another team), reassigning or swarming. State does not change. */
+  escalate: CommandMethod<'escalate', C>;
+  /** Waits on someone else (caller, vendor, change, problem, or your own reason). */
+  hold: CommandMethod<'hold', C>;
+  /** Back to where the hold started: `open`, or the active phase it left. */
+  resume: OptionalInputCommand<'resume', C>;
+  /** Writes an update for audiences; `phase` moves an active incident along. */
+  postUpdate: CommandMethod<'postUpdate', C>;
+  declareMajor: CommandMethod<'declareMajor', C>;
+  downgradeMajor: CommandMethod<'downgradeMajor', C>;
+  addParticipant: CommandMethod<'addParticipant', C>;
+  /** Gives a participant a role; single-holder roles (commander, communications, scribe) are handed over. */
+  setRole: CommandMethod<'setRole', C>;
+  note: CommandMethod<'note', C>;
+  /** Service restored: major incidents go to `recovering`, others to `recovered`. */
+  resolve: CommandMethod<'resolve', C>;
+  /** A major incident's aftermath is over: `recovering` -> `recovered`. */
+  recover: OptionalInputCommand<'recover', C>;
+  /** Back to `active.investigating` from `resolved`. */
+  reopen: CommandMethod<'reopen', C>;
+  /** Records the after-action review; required before a major incident closes. */
+  recordReview: CommandMethod<'recordReview', C>;
+  close: OptionalInputCommand<'close', C>;
+  cancel: CommandMethod<'cancel', C>;
+  /** The incident, or `NotFoundError`. */
+  get(id: string): Promise<Incident<C>>;
+  list(query?: IncidentQuery): Promise<Page<Incident<C>>>;
+  timeline(id: string, options?: { afterSeq?: number; limit?: number }): Promise<TimelineEntry[]>;
+  /** Commands the incident's current state accepts. */
+  allowedCommands(id: string): Promise<CommandName[]>;
+  on<E extends keyof IncidentKitEvents<C>>(event: E, listener: IncidentKitEvents<C>[E]): () => void;
+  off<E extends keyof IncidentKitEvents<C>>(event: E, listener: IncidentKitEvents<C>[E]): void;
+  /** Fires due timers through the command path, then delivers due outbox messages. Never throws for one bad item. */
+  runDue(): Promise<RunDueResult>;
+  /** Runs `runDue()` every `pollMs` (default 1 s) until `stop()`. */
+  start(options?: { pollMs?: number }): void;
+  /** Stops the worker loop and waits for the run in flight. */
+  stop(): Promise<void>;
+  readonly store: IncidentStore;
+  readonly clock: Clock;
+}
+
+const SYSTEM: Actor = { id: 'system', name: 'incidentkit' };
+const UNKNOWN: Actor = { id: 'unknown' };
+const MAX_TIMER_RETRIES = 3;
+
+function toActor(actor: string | Actor | undefined): Actor {
+  if (actor === undefined) return UNKNOWN;
+  return typeof actor === 'string' ? { id: actor } : actor;
+}
+
+/**
+ * Creates an incident kit. Every command loads the incident, runs the lifecycle machine as a
+ * pure reducer, and commits the incident, its timeline entries, timer changes and outbox
+ * messages in one compare-and-set write; events fire after the commit.
+ *
+ * @example
+ * const kit = createIncidentKit();
+ * const inc = await kit.report({ title: 'Checkout is down', service: 'shop',
+ *   reporter: { name: 'Prometheus', kind: 'monitoring' }, impact: 'high', urgency: 'high' });
+ * await kit.acknowledge(inc.id, {}, { actor: 'ana' });
+ */
+export function createIncidentKit<S extends CustomSchema | undefined = undefined>(
+  options: IncidentKitOptions<S> = {},
+): IncidentKit<CustomOf<S>, S> {
+  type C = CustomOf<S>;
+  const store = options.store ?? memoryStore();
+  const clock = options.clock ?? systemClock();
+  const priority = options.priority ?? itilPriorityPolicy();
+  const channels = channelMap(options.channels);
+  const channelNames = [...channels.keys()];
+  const ids = options.ids ?? createUlidGenerator(clock);
+  const logger = options.logger ?? silentLogger;
+  const environments = new Set(options.environments ?? DEFAULT_ENVIRONMENTS);
+  const numberPrefix = parseInput(
+    z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/),
+    options.numberPrefix ?? 'INC',
+    'numberPrefix',
+  );
+  const workerId = options.workerId ?? `worker-${ids()}`;
+  const lifecycleOptions = parseInput(LifecycleOptionsSchema, options.lifecycle ?? {}, 'lifecycle options');
+  const settings: LifecycleSettings = {
+    autoCloseAfterMs: lifecycleOptions.autoCloseAfter,
+    escalateAfterMs: lifecycleOptions.escalateAfter,
+    maxEscalations: lifecycleOptions.maxEscalations,
+    acknowledgementTimeoutMs: lifecycleOptions.acknowledgementTimeout,
+    communicationCadenceMs: lifecycleOptions.communicationCadence,
+  };
+  const deliveryOptions = parseInput(DeliveryOptionsSchema, options.delivery ?? {}, 'delivery options');
+  const delivery: DeliverySettings = {
+    retryScheduleMs: deliveryOptions.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS,
+    leaseMs: deliveryOptions.leaseMs,
+    batchSize: deliveryOptions.batchSize,
+  };
+  const customSchema: z.ZodType<Record<string, unknown>> = options.custom ?? z.record(z.string(), z.unknown());
+  const emitter = new EventEmitter();
+
+  function emit(name: string, payload: unknown): void {
+    for (const listener of emitter.listeners(name)) {
+      try {
+        (listener as (p: unknown) => void)(payload);
+      } catch (error) {
+        if (name === 'error') logger.error('incidentkit: an error listener threw', { error });
+        else emit('error', { error, stage: 'listener' });
+      }
+    }
+    if (name === 'error' && emitter.listenerCount('error') === 0) {
+      logger.error('incidentkit: background error', payload as Record<string, unknown>);
+    }
+  }
+
+  function stamp(incident: Incident, entries: NewTimelineEntry[], at: string, actor: Actor): TimelineEntry[] {
+    return entries.map((entry, i) => ({
+      ...entry,
+      incidentId: incident.id,
+      seq: incident.lastSeq + 1 + i,
+      at,
+      actor,
+    })) as TimelineEntry[];
+  }
+
+  async function write(
+    before: Incident | null,
+    after: Incident,
+    entries: TimelineEntry[],
+    timers: TimerEffects,
+    now: number,
+    extra: { idempotencyKey?: string | undefined; fired?: string },
+  ): Promise<Incident<C>> {
+    const outbox = outboxMessages(after, entries, channelNames, ids, now);
+    await store.commit({
+      incident: after,
+      expectedVersion: before?.version ?? 0,
+      entries,
+      timers: { set: timers.set, cancel: timers.cancel, ...(extra.fired ? { fired: extra.fired } : {}) },
+      outbox,
+      ...(extra.idempotencyKey ? { idempotencyKey: extra.idempotencyKey } : {}),
+    });
+    for (const entry of entries) emit(`incident.${entry.type}`, { incident: after, entry });
+    return after as Incident<C>;
+  }
+
+  /** Runs one event through the machine and the reducers and commits it; null if the state does not take it. */
+  async function step(
+    incident: Incident,
+    event: LifecycleEvent,
+    actor: Actor,
+    extra: { idempotencyKey?: string | undefined; fired?: string } = {},
+  ): Promise<Incident<C> | null> {
+    const now = clock.now();
+    const snapshot = snapshotOf(incident, settings, now);
+    if (!snapshot.can(event)) return null;
+    const [next, actions] = transition(incidentMachine, snapshot, event);
+    const at = toIso(now);
+    const applied = applyEvent(incident, event, {
+      at,
+      actor,
+      priority,
+      communicationCadenceMs: settings.communicationCadenceMs,
+    });
+    const { status, phase } = statusOf(next.value);
+    if (applied.entries.length === 0 && status === incident.status && phase === incident.phase) {
+      return incident as Incident<C>; // nothing to record: e.g. declaring an already major incident major
+    }
+    const after: Incident = {
+      ...applied.incident,
+      status,
+      phase,
+      version: incident.version + 1,
+      lastSeq: incident.lastSeq + applied.entries.length,
+      updatedAt: at,
+    };
+    const entries = stamp(incident, applied.entries, at, actor);
+    return write(incident, after, entries, timerEffects(actions, incident.id, now), now, extra);
+  }
+
+  async function load(id: string): Promise<Incident> {
+    const incident = await store.load(id);
+    if (!incident) throw new NotFoundError(id);
+    return incident;
+  }
+
+  function allowed(incident: Incident): CommandName[] {
+    const snapshot = snapshotOf(incident, settings, clock.now());
+    return COMMAND_NAMES.filter((name) => snapshot.can({ type: name } as LifecycleEvent));
+  }
+
+  function stateName(incident: Incident): string {
+    return incident.phase ? `${incident.status}.${incident.phase}` : incident.status;
+  }
+
+  async function command<K extends CommandName>(
+    name: K,
+    id: string,
+    rawInput: unknown,
+    rawOptions: CommandOptions | undefined,
+  ): Promise<Incident<C>> {
+    const opts = parseInput(CommandOptionsSchema, rawOptions, 'command options');
+    const input = parseInput(COMMAND_SCHEMAS[name], rawInput, `${name} input`) as CommandInputs[K];
+    if (opts.idempotencyKey) {
+      const prior = await store.idempotent(opts.idempotencyKey);
+      if (prior) return prior as Incident<C>;
+    }
+    const incident = await load(id);
+    if (opts.expectedVersion !== undefined && opts.expectedVersion !== incident.version) {
+      throw new ConcurrencyError(id, opts.expectedVersion, incident.version);
+    }
+    if (name === 'postUpdate' && (input as CommandInputs['postUpdate']).phase && incident.status !== 'active') {
+      throw new TransitionError(name, stateName(incident), allowed(incident), 'a phase can be set only while active');
+    }
+    const event = { ...input, type: name } as LifecycleEvent;
+    try {
+      const result = await step(incident, event, toActor(opts.actor), { idempotencyKey: opts.idempotencyKey });
+      if (result === null) {
+        const why =
+          name === 'close' && incident.major && !incident.review
+            ? 'a major incident needs its review first'
+            : undefined;
+        throw new TransitionError(name, stateName(incident), allowed(incident), why);
+      }
+      return result;
+    } catch (error) {
+      // A concurrent command with the same idempotency key won the race: return its result.
+      if (opts.idempotencyKey && ConcurrencyError.isInstance(error)) {
+        const prior = await store.idempotent(opts.idempotencyKey);
+        if (prior) return prior as Incident<C>;
+      }
+      throw error;
+    }
+  }
+
+  async function report(rawInput: ReportInputOf<S>, rawOptions?: CommandOptions): Promise<Incident<C>> {
+    const opts = parseInput(CommandOptionsSchema, rawOptions, 'command options');
+    const input = parseInput(ReportInputSchema, rawInput, 'report input');
+    const custom = parseInput(customSchema, input.custom ?? {}, 'custom fields');
+    if (!environments.has(input.environment)) {
+      throw new ValidationError('report input', [
+        {
+          code: 'invalid_value',
+          path: ['environment'],
+          values: [...environments],
+          message: `Unknown environment "${input.environment}"; expected one of ${[...environments].join(', ')}`,
+          input: input.environment,
+        },
+      ]);
+    }
+    if (opts.idempotencyKey) {
+      const prior = await store.idempotent(opts.idempotencyKey);
+      if (prior) return prior as Incident<C>;
+    }
+    const actor =
+      opts.actor === undefined
+        ? { id: input.reporter.contact ?? input.reporter.name, name: input.reporter.name }
+        : toActor(opts.actor);
+    if (input.dedupKey) {
+      const open = await store.findOpenByDedupKey(input.dedupKey);
+      if (open) return absorbDuplicate(open, input.reporter, input.title, actor, opts.idempotencyKey);
+    }
+    const now = clock.now();
+    const at = toIso(now);
+    const id = ids();
+    const number = formatNumber(numberPrefix, await store.nextNumber());
+    const draft: Incident = {
+      id,
+      number,
+      title: input.title,
+      description: input.description,
+      reporter: input.reporter,
+      reportedAt: input.reportedAt ?? at,
+      service: input.service,
+      environment: input.environment,
+      category: input.category,
+      impact: input.impact ?? null,
+      urgency: input.urgency ?? null,
+      priority: null,
+      flags: {
+        security: input.flags.security ?? false,
+        compliance: input.flags.compliance ?? false,
+        financial: input.flags.financial ?? false,
+        reputation: input.flags.reputation ?? false,
+      },
+      major: false,
+      status: 'new',
+      phase: null,
+      hold: null,
+      assignment: { team: input.team ?? null, tier: 1, assignee: input.assignee ?? null, supporting: [] },
+      participants: [
+        {
+          id: input.reporter.contact ?? input.reporter.name,
+          name: input.reporter.name,
+          role: 'reporter',
+          addedAt: at,
+        },
+      ],
+      escalation: { level: 0, history: [] },
+      sla: { clocks: [] },
+      acknowledgedAt: null,
+      resolution: null,
+      review: null,
+      closedAt: null,
+      cancellation: null,
+      links: { parent: input.parent ?? null, children: [], duplicateOf: null },
+      labels: input.labels,
+      custom,
+      version: 1,
+      lastSeq: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    for (const key of ['source', 'tenant', 'subcategory', 'severity', 'usersAffected', 'dedupKey'] as const) {
+      if (input[key] !== undefined) (draft as Record<string, unknown>)[key] = input[key];
+    }
+    const [initial, initialActions] = initialTransition(incidentMachine, snapshotOf(draft, settings, now).context);
+    let incident = draft;
+    let actions = initialActions;
+    const reported: NewTimelineEntry = { type: 'reported', reporter: input.reporter, title: input.title };
+    let entries = stamp({ ...draft, lastSeq: 0 }, [reported], at, actor);
+    if (input.impact && input.urgency) {
+      const event: LifecycleEvent = { type: 'triage', impact: input.impact, urgency: input.urgency };
+      const [next, triageActions] = transition(incidentMachine, initial, event);
+      const applied = applyEvent(draft, event, { at, actor: SYSTEM, priority, communicationCadenceMs: undefined });
+      const { status, phase } = statusOf(next.value);
+      incident = { ...applied.incident, status, phase, lastSeq: 1 + applied.entries.length };
+      entries = [...entries, ...stamp(draft, applied.entries, at, SYSTEM)];
+      actions = [...actions, ...triageActions];
+    }
+    return write(null, incident, entries, timerEffects(actions, id, now), now, { idempotencyKey: opts.idempotencyKey });
+  }
+
+  async function absorbDuplicate(
+    open: Incident,
+    reporter: Incident['reporter'],
+    title: string,
+    actor: Actor,
+    idempotencyKey: string | undefined,
+  ): Promise<Incident<C>> {
+    const at = toIso(clock.now());
+    const after: Incident = { ...open, version: open.version + 1, lastSeq: open.lastSeq + 1, updatedAt: at };
+    const entries = stamp(open, [{ type: 'duplicate_reported', reporter, title }], at, actor);
+    return write(open, after, entries, { set: [], cancel: [] }, clock.now(), { idempotencyKey });
+  }
+
+  async function fireTimer(timer: ClaimedTimer): Promise<'fired' | 'skipped'> {
+    for (let attempt = 1; ; attempt++) {
+      const incident = await store.load(timer.incidentId);
+      const current = incident ? (await store.timers(timer.incidentId)).find((t) => t.id === timer.id) : undefined;
+      // Re-armed or cancelled since the claim: not ours to fire (and never early).
+      if (!incident || !current || current.dueAt !== timer.dueAt) {
+        if (!current) await store.completeTimer(timer.id, timer.owner);
+        emit('timer.skipped', { timer, reason: 'timer was cancelled or re-armed' });
+        return 'skipped';
+      }
+      try {
+        const result = isTerminal(incident.status)
+          ? null
+          : await step(incident, { type: `timer.${timer.name}` }, SYSTEM, { fired: timer.id });
+        if (result === null) {
+          await store.completeTimer(timer.id, timer.owner);
+          emit('timer.skipped', { timer, reason: `not applicable in state ${stateName(incident)}` });
+          return 'skipped';
+        }
+        emit('timer.fired', { timer, incident: result });
+        return 'fired';
+      } catch (error) {
+        if (!ConcurrencyError.isInstance(error) || attempt >= MAX_TIMER_RETRIES) throw error;
+      }
+    }
+  }
+
+  async function runDue(): Promise<RunDueResult> {
+    const result: RunDueResult = { timersFired: 0, timersSkipped: 0, delivered: 0, failed: 0, dead: 0 };
+    // Timers first: firing one may enqueue messages (and, with zero delays, more due timers).
+    for (let batch = 0; batch < 1_000; batch++) {
+      const claimed = await store.claimTimers(clock.now(), {
+        limit: delivery.batchSize,
+        leaseMs: delivery.leaseMs,
+        owner: workerId,
+      });
+      if (claimed.length === 0) break;
+      for (const timer of claimed) {
+        try {
+          if ((await fireTimer(timer)) === 'fired') result.timersFired++;
+          else result.timersSkipped++;
+        } catch (error) {
+          emit('error', { error, stage: 'timer', incidentId: timer.incidentId });
+        }
+      }
+    }
+    for (let batch = 0; batch < 1_000; batch++) {
+      const claimed = await store.claimOutbox(clock.now(), {
+        limit: delivery.batchSize,
+        leaseMs: delivery.leaseMs,
+        owner: workerId,
+      });
+      if (claimed.length === 0) break;
+      for (const message of claimed) {
+        try {
+          const outcome = await deliver(message, channels.get(message.channel), store, delivery, () => clock.now());
+          if (outcome.type === 'delivered') {
+            result.delivered++;
+            emit('notification.delivered', { message: outcome.message });
+          } else if (outcome.type === 'failed') {
+            result.failed++;
+            emit('notification.failed', { message: outcome.message, error: outcome.error, retryAt: outcome.retryAt });
+          } else {
+            result.dead++;
+            emit('notification.dead', { message: outcome.message, error: outcome.error });
+          }
+        } catch (error) {
+          emit('error', { error, stage: 'delivery', incidentId: message.incidentId });
+        }
+      }
+    }
+    return result;
+  }
+
+  let loop:
+    | { timer: ReturnType<typeof setTimeout> | undefined; running: Promise<unknown> | undefined; stopped: boolean }
+    | undefined;
+
+  function start(startOptions: { pollMs?: number } = {}): void {
+    const pollMs = parseInput(z.number().int().min(10).max(3_600_000).default(1_000), startOptions.pollMs, 'pollMs');
+    if (loop && !loop.stopped) return;
+    const state: NonNullable<typeof loop> = { timer: undefined, running: undefined, stopped: false };
+    loop = state;
+    const tick = () => {
+      state.running = runDue()
+        .catch((error) => emit('error', { error, stage: 'worker' }))
+        .finally(() => {
+          state.running = undefined;
+          if (!state.stopped) state.timer = setTimeout(tick, pollMs);
+        });
+    };
+    tick();
+  }
+
+  async function stop(): Promise<void> {
+    if (!loop) return;
+    loop.stopped = true;
+    if (loop.timer) clearTimeout(loop.timer);
+    await loop.running;
+  }
+
+  const commands = Object.fromEntries(
+    COMMAND_NAMES.map((name) => [
+      name,
+      (id: string, input: unknown, opts?: CommandOptions) => command(name, id, input, opts),
+    ]),
+  ) as { [K in CommandName]: CommandMethod<K, C> };
+
+  return {
+    ...commands,
+    report,
+    async get(id) {
+      return (await load(id)) as Incident<C>;
+    },
+    async list(query = {}) {
+      parseInput(IncidentQuerySchema, query, 'incident query');
+      return (await store.query(query)) as Page<Incident<C>>;
+    },
+    async timeline(id, timelineOptions) {
+      const entries = await store.timeline(id, timelineOptions);
+      if (entries.length === 0) await load(id);
+      return entries;
+    },
+    async allowedCommands(id) {
+      return allowed(await load(id));
+    },
+    on(event, listener) {
+      emitter.on(event as string, listener as (...args: unknown[]) => void);
+      return () => emitter.off(event as string, listener as (...args: unknown[]) => void);
+    },
+    off(event, listener) {
+      emitter.off(event as string, listener as (...args: unknown[]) => void);
+    },
+    runDue,
+    start,
+    stop,
+    store,
+    clock,
+  };
+}

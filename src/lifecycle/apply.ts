@@ -1,0 +1,276 @@
+import type { CommandInputs } from '../domain/commands.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
+import type { Actor, Assignment, EscalationStep, Incident, Participant, Role } from '../domain/incident.js';
+import type { NewTimelineEntry } from '../domain/timeline.js';
+import type { PriorityPolicy } from '../priority/itil.js';
+import type { LifecycleEvent } from './machine.js';
+
+/** What applying an event needs besides the incident. */
+export interface ApplyContext {
+  /** The instant of the command, ISO text. */
+  at: string;
+  actor: Actor;
+  priority: PriorityPolicy;
+  /** Communication cadence in ms, for the reminder's text. */
+  communicationCadenceMs: number | undefined;
+}
+
+/** The incident after an event, and the timeline entries that record it. */
+export interface Applied {
+  incident: Incident;
+  entries: NewTimelineEntry[];
+}
+
+type Reducer<E extends LifecycleEvent> = (incident: Incident, event: E, ctx: ApplyContext) => NewTimelineEntry[];
+type Reducers = { [T in LifecycleEvent['type']]: Reducer<Extract<LifecycleEvent, { type: T }>> };
+
+/** Roles one person holds at a time; handing one over makes the previous holder a responder. */
+const SINGLE_HOLDER_ROLES: readonly Role[] = ['commander', 'communications', 'scribe'];
+
+function owner(a: Assignment) {
+  return { team: a.team, tier: a.tier, assignee: a.assignee };
+}
+
+function addParticipant(incident: Incident, participant: Participant): NewTimelineEntry[] {
+  if (incident.participants.some((p) => p.id === participant.id)) return [];
+  incident.participants = [...incident.participants, participant];
+  return [{ type: 'participant_added', participant }];
+}
+
+function escalate(
+  incident: Incident,
+  input: CommandInputs['escalate'],
+  ctx: ApplyContext,
+  automatic: boolean,
+): NewTimelineEntry[] {
+  const from = owner(incident.assignment);
+  const vertical = input.kind === 'vertical';
+  const level = vertical ? incident.escalation.level + 1 : incident.escalation.level;
+  const entries: NewTimelineEntry[] = [];
+  let assignment = incident.assignment;
+  if (input.mode === 'swarm') {
+    const supporting =
+      input.team && input.team !== assignment.team && !assignment.supporting.includes(input.team)
+        ? [...assignment.supporting, input.team]
+        : assignment.supporting;
+    assignment = { ...assignment, supporting };
+  } else {
+    assignment = {
+      ...assignment,
+      team: input.team ?? assignment.team,
+      tier: vertical ? (input.tier ?? Math.min(assignment.tier + 1, 10)) : assignment.tier,
+      assignee: input.assignee ?? null,
+    };
+  }
+  if (input.assignee) {
+    const person: Participant = { id: input.assignee, name: input.assignee, role: 'responder', addedAt: ctx.at };
+    if (input.team) person.team = input.team;
+    entries.push(...addParticipant(incident, person));
+  }
+  const step: EscalationStep = {
+    at: ctx.at,
+    kind: input.kind,
+    mode: input.mode,
+    level,
+    from,
+    to:
+      input.mode === 'swarm'
+        ? { team: input.team ?? from.team, tier: from.tier, assignee: input.assignee ?? null }
+        : owner(assignment),
+    reason: input.reason,
+    automatic,
+  };
+  incident.assignment = assignment;
+  incident.escalation = { level, history: [...incident.escalation.history, step] };
+  return [{ type: 'escalated', step }, ...entries];
+}
+
+const reducers: Reducers = {
+  triage(incident, event, ctx) {
+    if (event.category !== undefined) incident.category = event.category;
+    if (event.subcategory !== undefined) incident.subcategory = event.subcategory;
+    if (event.usersAffected !== undefined) incident.usersAffected = event.usersAffected;
+    const decision = ctx.priority.evaluate({
+      impact: event.impact,
+      urgency: event.urgency,
+      service: incident.service,
+      environment: incident.environment,
+      tenant: incident.tenant,
+      category: incident.category,
+      usersAffected: incident.usersAffected,
+      flags: incident.flags,
+    });
+    const previousPriority = incident.priority;
+    incident.impact = decision.impact;
+    incident.urgency = decision.urgency;
+    incident.priority = decision.priority;
+    const reasons = event.reason
+      ? [{ rule: 'triage.reason', detail: event.reason }, ...decision.reasons]
+      : decision.reasons;
+    return [
+      {
+        type: 'triaged',
+        priority: decision.priority,
+        previousPriority,
+        impact: decision.impact,
+        urgency: decision.urgency,
+        reasons,
+      },
+    ];
+  },
+  assign(incident, event) {
+    const from = owner(incident.assignment);
+    incident.assignment = {
+      ...incident.assignment,
+      team: event.team ?? incident.assignment.team,
+      tier: event.tier ?? incident.assignment.tier,
+      assignee: event.assignee === undefined ? incident.assignment.assignee : event.assignee,
+    };
+    return [{ type: 'assigned', from, to: owner(incident.assignment) }];
+  },
+  acknowledge(incident, event, ctx) {
+    incident.acknowledgedAt = ctx.at;
+    return [{ type: 'acknowledged', ...(event.note === undefined ? {} : { note: event.note }) }];
+  },
+  escalate(incident, event, ctx) {
+    return escalate(incident, event, ctx, false);
+  },
+  hold(incident, event, ctx) {
+    const resumeTo = incident.status === 'active' && incident.phase ? incident.phase : 'open';
+    incident.hold = {
+      reason: event.reason,
+      since: ctx.at,
+      resumeTo: resumeTo as 'open' | 'investigating' | 'identified' | 'monitoring',
+      ...(event.detail === undefined ? {} : { detail: event.detail }),
+    };
+    return [{ type: 'held', reason: event.reason, ...(event.detail === undefined ? {} : { detail: event.detail }) }];
+  },
+  resume(incident, event) {
+    const to = incident.hold?.resumeTo ?? 'investigating';
+    incident.hold = null;
+    return [{ type: 'resumed', to, ...(event.note === undefined ? {} : { note: event.note }) }];
+  },
+  postUpdate(_incident, event) {
+    const audiences = Array.isArray(event.audience) ? [...new Set(event.audience)] : [event.audience];
+    return [
+      {
+        type: 'update_posted',
+        audiences,
+        message: event.message,
+        ...(event.phase === undefined ? {} : { phase: event.phase }),
+      },
+    ];
+  },
+  declareMajor(incident, event) {
+    if (incident.major) return [];
+    incident.major = true;
+    return [{ type: 'major_declared', reason: event.reason }];
+  },
+  downgradeMajor(incident, event) {
+    if (!incident.major) return [];
+    incident.major = false;
+    return [{ type: 'major_downgraded', reason: event.reason }];
+  },
+  addParticipant(incident, event, ctx) {
+    const id = event.id ?? event.name;
+    if (incident.participants.some((p) => p.id === id)) {
+      throw new ValidationError('participant', [
+        { code: 'custom', path: ['id'], message: `Participant "${id}" is already on the incident`, input: id },
+      ]);
+    }
+    const participant: Participant = { id, name: event.name, role: event.role, addedAt: ctx.at };
+    if (event.team !== undefined) participant.team = event.team;
+    return addParticipant(incident, participant);
+  },
+  setRole(incident, event) {
+    const target = incident.participants.find((p) => p.id === event.participantId);
+    if (!target) throw new NotFoundError(event.participantId, 'participant');
+    const entries: NewTimelineEntry[] = [];
+    const participants = incident.participants.map((p) => {
+      if (p.id === target.id) return { ...p, role: event.role };
+      if (p.role === event.role && SINGLE_HOLDER_ROLES.includes(event.role)) {
+        entries.push({ type: 'role_set', participantId: p.id, from: p.role, to: 'responder' });
+        return { ...p, role: 'responder' as const };
+      }
+      return p;
+    });
+    incident.participants = participants;
+    return [...entries, { type: 'role_set', participantId: target.id, from: target.role, to: event.role }];
+  },
+  note(_incident, event) {
+    return [{ type: 'note', text: event.text, visibility: event.visibility }];
+  },
+  resolve(incident, event, ctx) {
+    const resolution = { code: event.code, summary: event.summary, resolvedAt: ctx.at };
+    incident.resolution = resolution;
+    incident.hold = null;
+    return [{ type: 'resolved', resolution }];
+  },
+  recover(_incident, event) {
+    return [{ type: 'recovered', ...(event.note === undefined ? {} : { note: event.note }) }];
+  },
+  reopen(incident, event) {
+    incident.resolution = null;
+    return [{ type: 'reopened', reason: event.reason }];
+  },
+  close(incident, event, ctx) {
+    incident.closedAt = ctx.at;
+    return [{ type: 'closed', automatic: false, ...(event.note === undefined ? {} : { note: event.note }) }];
+  },
+  cancel(incident, event, ctx) {
+    incident.cancellation = {
+      reason: event.reason,
+      at: ctx.at,
+      ...(event.note === undefined ? {} : { note: event.note }),
+    };
+    incident.hold = null;
+    if (event.duplicateOf !== undefined) incident.links = { ...incident.links, duplicateOf: event.duplicateOf };
+    return [
+      {
+        type: 'cancelled',
+        reason: event.reason,
+        ...(event.duplicateOf === undefined ? {} : { duplicateOf: event.duplicateOf }),
+        ...(event.note === undefined ? {} : { note: event.note }),
+      },
+    ];
+  },
+  recordReview(incident, event, ctx) {
+    incident.review = { ...event, recordedAt: ctx.at, recordedBy: ctx.actor.id };
+    return [{ type: 'review_recorded', actionItems: event.actionItems.length }];
+  },
+  'timer.escalation'(incident, _event, ctx) {
+    return escalate(incident, { kind: 'vertical', mode: 'reassign', reason: 'Not acknowledged in time' }, ctx, true);
+  },
+  'timer.acknowledgementTimeout'(incident) {
+    incident.acknowledgedAt = null;
+    return [{ type: 'acknowledgement_expired' }];
+  },
+  'timer.slaWarning'(incident) {
+    return [{ type: 'sla_warning', clock: runningClock(incident) }];
+  },
+  'timer.slaBreach'(incident) {
+    return [{ type: 'sla_breached', clock: runningClock(incident) }];
+  },
+  'timer.communicationCadence'(_incident, _event, ctx) {
+    return [{ type: 'communication_due', sinceLastUpdateMs: ctx.communicationCadenceMs ?? 0 }];
+  },
+  'timer.autoClose'(incident, _event, ctx) {
+    incident.closedAt = ctx.at;
+    return [{ type: 'closed', automatic: true }];
+  },
+};
+
+function runningClock(incident: Incident): string {
+  return incident.sla.clocks.find((c) => !c.metAt && !c.breachedAt)?.name ?? 'resolution';
+}
+
+/**
+ * Applies an event's data changes to a copy of the incident and returns the timeline entries
+ * that record them. The lifecycle state itself comes from the machine, not from here.
+ */
+export function applyEvent(incident: Incident, event: LifecycleEvent, ctx: ApplyContext): Applied {
+  const next: Incident = { ...incident };
+  const reducer = reducers[event.type] as Reducer<LifecycleEvent>;
+  const entries = reducer(next, event, ctx);
+  return { incident: next, entries };
+}

@@ -1,0 +1,128 @@
+import { ValidationError } from '../domain/errors.js';
+import type { IdGenerator } from '../domain/ids.js';
+import type { Incident } from '../domain/incident.js';
+import type { Audience, TimelineEntry, TimelineEntryType } from '../domain/timeline.js';
+import type { Channel, RenderedMessage } from '../ports/channel.js';
+import type { IncidentSummary, OutboxMessage, OutboxRecord } from '../ports/store.js';
+import { describeEntry, describeIncident } from './describe.js';
+
+/**
+ * Timeline entries that notify. Internal bookkeeping (notes, participants, roles, reviews,
+ * repeated reports) does not.
+ */
+const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>([
+  'reported',
+  'triaged',
+  'acknowledged',
+  'acknowledgement_expired',
+  'assigned',
+  'escalated',
+  'update_posted',
+  'held',
+  'resumed',
+  'major_declared',
+  'major_downgraded',
+  'resolved',
+  'recovered',
+  'reopened',
+  'closed',
+  'cancelled',
+  'sla_warning',
+  'sla_breached',
+  'communication_due',
+]);
+
+function summary(incident: Incident): IncidentSummary {
+  const { id, number, title, status, phase, priority, major, service, environment, tenant, assignment } = incident;
+  return {
+    id,
+    number,
+    title,
+    status,
+    phase,
+    priority,
+    major,
+    service,
+    environment,
+    ...(tenant === undefined ? {} : { tenant }),
+    assignment,
+  };
+}
+
+function audiencesOf(entry: TimelineEntry): Audience[] {
+  return entry.type === 'update_posted' ? entry.audiences : ['responders'];
+}
+
+/**
+ * Notification intents of a commit: one outbox message per notifying entry, audience and
+ * channel, in timeline order. Routing per audience arrives with the notifications issue; until
+ * then every channel receives every audience.
+ */
+export function outboxMessages(
+  incident: Incident,
+  entries: readonly TimelineEntry[],
+  channels: readonly string[],
+  ids: IdGenerator,
+  now: number,
+): OutboxMessage[] {
+  if (channels.length === 0) return [];
+  const messages: OutboxMessage[] = [];
+  let incidentSummary: IncidentSummary | undefined;
+  for (const entry of entries) {
+    if (!NOTIFYING.has(entry.type)) continue;
+    incidentSummary ??= summary(incident);
+    for (const audience of audiencesOf(entry)) {
+      for (const channel of channels) {
+        messages.push({
+          id: ids(),
+          incidentId: incident.id,
+          channel,
+          audience,
+          payload: { event: `incident.${entry.type}`, incident: incidentSummary, entry },
+          createdAt: now,
+          availableAt: now,
+        });
+      }
+    }
+  }
+  return messages;
+}
+
+/** The default rendering: a one-line subject and a short plain-text body. */
+export function renderMessage(message: OutboxRecord): RenderedMessage {
+  const { incident, entry, event } = message.payload;
+  const what = describeEntry(entry);
+  const subject = `${describeIncident(incident)}: ${what}`;
+  const lines = [
+    subject,
+    `Service: ${incident.service} (${incident.environment})${incident.tenant ? `, tenant ${incident.tenant}` : ''}`,
+    `Owner: ${incident.assignment.team ?? 'unassigned'}${incident.assignment.assignee ? ` / ${incident.assignment.assignee}` : ''}`,
+    `At: ${entry.at} by ${entry.actor.name ?? entry.actor.id}`,
+  ];
+  return {
+    id: message.id,
+    event,
+    audience: message.audience,
+    subject,
+    text: lines.join('\n'),
+    payload: message.payload,
+  };
+}
+
+/** Channels by name, from the kit's `channels` option. */
+export function channelMap(channels: Record<string, Channel> | readonly Channel[] | undefined): Map<string, Channel> {
+  const map = new Map<string, Channel>();
+  if (!channels) return map;
+  const list = Array.isArray(channels)
+    ? (channels as readonly Channel[]).map((c) => [c.name, c] as const)
+    : Object.entries(channels);
+  for (const [name, channel] of list) {
+    if (map.has(name)) {
+      throw new ValidationError('channels', [
+        { code: 'custom', path: ['channels', name], message: `Two channels are named "${name}"`, input: name },
+      ]);
+    }
+    map.set(name, channel);
+  }
+  return map;
+}

@@ -1,0 +1,171 @@
+import type { z } from 'zod';
+import type { Incident } from '../domain/incident.js';
+import type { IncidentQuerySchema } from '../domain/query.js';
+import type { Audience, TimelineEntry } from '../domain/timeline.js';
+
+/** Names of the durable timers the lifecycle machine sets (DESIGN 5). */
+export type TimerName =
+  | 'escalation'
+  | 'acknowledgementTimeout'
+  | 'slaWarning'
+  | 'slaBreach'
+  | 'communicationCadence'
+  | 'autoClose';
+
+/** A durable timer: fire `name` on `incidentId` at `dueAt` (ms since epoch). */
+export interface TimerRecord {
+  /** `${incidentId}:${name}`; setting a timer with an existing id replaces it. */
+  id: string;
+  incidentId: string;
+  name: TimerName;
+  dueAt: number;
+}
+
+/** A timer claimed by a worker, leased until `leaseUntil`. */
+export interface ClaimedTimer extends TimerRecord {
+  owner: string;
+  leaseUntil: number;
+}
+
+/** What a notification is about: a snapshot taken at commit time. */
+export interface NotificationPayload {
+  /** Domain event, e.g. `incident.acknowledged`. */
+  event: string;
+  incident: IncidentSummary;
+  entry: TimelineEntry;
+}
+
+/** The fields of an incident a message needs, frozen at commit time. */
+export type IncidentSummary = Pick<
+  Incident,
+  | 'id'
+  | 'number'
+  | 'title'
+  | 'status'
+  | 'phase'
+  | 'priority'
+  | 'major'
+  | 'service'
+  | 'environment'
+  | 'tenant'
+  | 'assignment'
+>;
+
+/** A notification waiting in the outbox for one channel. */
+export interface OutboxMessage {
+  /** Stable id: the idempotency key downstream (`webhook-id`, `Message-ID`). Sortable. */
+  id: string;
+  incidentId: string;
+  channel: string;
+  audience: Audience;
+  payload: NotificationPayload;
+  createdAt: number;
+  /** Not to be delivered before this instant (ms). */
+  availableAt: number;
+}
+
+/** An outbox message as the store keeps it. */
+export interface OutboxRecord extends OutboxMessage {
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  lastError?: string;
+  deliveredAt?: number;
+}
+
+/** An outbox message claimed by a worker. */
+export interface ClaimedOutbox extends OutboxRecord {
+  owner: string;
+  leaseUntil: number;
+}
+
+/** How a delivery attempt ended. */
+export type OutboxOutcome =
+  | { type: 'delivered'; at: number }
+  | { type: 'retry'; at: number; error: string }
+  | { type: 'dead'; error: string };
+
+/** One atomic write: everything a command changes. */
+export interface Commit {
+  /** The new record; its `version` is `expectedVersion + 1`. */
+  incident: Incident;
+  /** The version the command read; 0 creates the incident. */
+  expectedVersion: number;
+  /** New timeline entries, `seq` continuing the incident's timeline. */
+  entries: TimelineEntry[];
+  timers: {
+    /** Timers to create or replace (by id). */
+    set: TimerRecord[];
+    /** Timer ids to delete; unknown ids are ignored. */
+    cancel: string[];
+    /** The timer this commit fires: deleted unless `set` re-arms it. */
+    fired?: string;
+  };
+  outbox: OutboxMessage[];
+  /** Recorded with the commit; a later commit with the same key fails with `ConcurrencyError`. */
+  idempotencyKey?: string;
+}
+
+/** Filters and paging of `IncidentStore.query` and `kit.list()`; see {@link IncidentQuerySchema}. */
+export type IncidentQuery = z.input<typeof IncidentQuerySchema>;
+
+/** One page of results. */
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Options of the claim methods. */
+export interface ClaimOptions {
+  limit: number;
+  /** How long the claim holds; after it, another worker may claim the same row. */
+  leaseMs: number;
+  /** Who claims; settling checks it. */
+  owner: string;
+}
+
+/**
+ * The persistence port (DESIGN 7). Implement it for your database and prove it with
+ * `runStoreConformance()` from `incidentkit/testing`. Every method that returns stored data
+ * returns copies: mutating them changes nothing stored.
+ */
+export interface IncidentStore {
+  readonly contract: 'incidentkit.store/1';
+  load(id: string): Promise<Incident | null>;
+  /** Next human number (1, 2, ...), unique per store; gaps are allowed. */
+  nextNumber(): Promise<number>;
+  /**
+   * Atomic: writes all of `change` or nothing. Throws `ConcurrencyError` when the stored version
+   * differs from `expectedVersion` (or the incident exists and `expectedVersion` is 0), or when
+   * `idempotencyKey` was used before; `StoreError` for anything else (e.g. a duplicate outbox id).
+   */
+  commit(change: Commit): Promise<void>;
+  /** The incident recorded by the commit that used `key`, as it was then; null if none. */
+  idempotent(key: string): Promise<Incident | null>;
+  query(q: IncidentQuery): Promise<Page<Incident>>;
+  timeline(id: string, opts?: { afterSeq?: number; limit?: number }): Promise<TimelineEntry[]>;
+  /** The incident with this dedup key that is not yet resolved, closed or cancelled. */
+  findOpenByDedupKey(key: string): Promise<Incident | null>;
+  /** Pending timers of one incident, by due time. */
+  timers(incidentId: string): Promise<TimerRecord[]>;
+  /** Claims up to `limit` timers due at `now` whose lease is free, soonest first. */
+  claimTimers(now: number, opts: ClaimOptions): Promise<ClaimedTimer[]>;
+  /** Deletes a claimed timer that fired without changing its incident. */
+  completeTimer(id: string, owner: string): Promise<void>;
+  /**
+   * Claims up to `limit` pending messages available at `now` whose lease is free, in id order,
+   * and never one while an earlier pending message of the same incident and channel waits.
+   */
+  claimOutbox(now: number, opts: ClaimOptions): Promise<ClaimedOutbox[]>;
+  /** Records the outcome of a claimed message; ignored if `owner` no longer holds the lease. */
+  settleOutbox(id: string, owner: string, outcome: OutboxOutcome): Promise<void>;
+  /**
+   * The earliest instant later than `after` at which a timer or pending outbox message becomes
+   * claimable (its due instant, or its lease's end if that is later); null if none. Workers sleep
+   * until then; the test kit's `advance()` steps the clock through these instants.
+   */
+  nextDueAt(after: number): Promise<number | null>;
+  /** Outbox messages of one incident, in id order, whatever their status. */
+  outbox(incidentId: string): Promise<OutboxRecord[]>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,821 @@
+import { z } from 'zod';
+import { ConcurrencyError, parseInput, StoreError } from '../domain/errors.js';
+import type { Incident, Status } from '../domain/incident.js';
+import { IncidentQuerySchema } from '../domain/query.js';
+import type { TimelineEntry } from '../domain/timeline.js';
+import { toIso } from '../ports/clock.js';
+import type {
+  ClaimedOutbox,
+  ClaimedTimer,
+  ClaimOptions,
+  Commit,
+  IncidentQuery,
+  IncidentStore,
+  OutboxOutcome,
+  OutboxRecord,
+  Page,
+  TimerName,
+  TimerRecord,
+} from '../ports/store.js';
+
+/** Options of {@link memoryStore}. None yet; reserved so that adding one is not a breaking change. */
+export type MemoryStoreOptions = Record<string, never>;
+
+// ---------------------------------------------------------------------------------------------
+// Plain-data copies. Stored records are never mutated in place and never handed out, so they
+// may share sub-objects with each other (e.g. an outbox payload and the timeline entry it is
+// about) without any caller being able to tell.
+// ---------------------------------------------------------------------------------------------
+
+type AnyRecord = Record<string, unknown>;
+
+class NotJsonError extends Error {}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Copies caller data into the store, checking that it is plain JSON data. Object spread keeps
+ * V8's fast (compact) object layout even for records with many properties, which keyed
+ * assignment would turn into dictionaries. Properties whose value is `undefined` are dropped and
+ * `undefined` array items become `null`, as JSON (and every SQL adapter) would do.
+ */
+function importValue(value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (Number.isFinite(value)) return value;
+      throw new NotJsonError();
+    case 'object':
+      if (value === null) return null;
+      return Array.isArray(value) ? importArray(value) : importObject(value);
+    default:
+      throw new NotJsonError();
+  }
+}
+
+function importArray(source: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  const n = source.length;
+  for (let i = 0; i < n; i++) {
+    const item = source[i];
+    out.push(item === undefined ? null : importValue(item));
+  }
+  return out;
+}
+
+function importObject(source: object): AnyRecord {
+  if (!isPlainObject(source)) throw new NotJsonError();
+  const out: AnyRecord = { ...source };
+  let sawUndefined = false;
+  for (const key in out) {
+    const item = out[key];
+    switch (typeof item) {
+      case 'string':
+      case 'boolean':
+        break;
+      case 'number':
+        if (!Number.isFinite(item)) throw new NotJsonError();
+        break;
+      case 'object':
+        if (item !== null) out[key] = Array.isArray(item) ? importArray(item) : importObject(item);
+        break;
+      case 'undefined':
+        sawUndefined = true;
+        break;
+      default:
+        throw new NotJsonError();
+    }
+  }
+  if (!sawUndefined) return out;
+  const compact: AnyRecord = {};
+  for (const key in out) if (out[key] !== undefined) compact[key] = out[key];
+  return { ...compact };
+}
+
+/** Copies stored data out of the store (already known to be plain JSON data). */
+function copy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  return (Array.isArray(value) ? copyArray(value) : copyObject(value as object)) as T;
+}
+
+function copyArray(source: unknown[]): unknown[] {
+  const out = source.slice();
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const item = out[i];
+    if (typeof item === 'object' && item !== null) {
+      out[i] = Array.isArray(item) ? copyArray(item) : copyObject(item);
+    }
+  }
+  return out;
+}
+
+function copyObject(source: object): AnyRecord {
+  const out: AnyRecord = { ...source };
+  for (const key in out) {
+    const item = out[key];
+    if (typeof item === 'object' && item !== null) {
+      out[key] = Array.isArray(item) ? copyArray(item) : copyObject(item);
+    }
+  }
+  return out;
+}
+
+/** Structural equality of plain JSON data (used to share equal sub-records). */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as AnyRecord;
+  const rb = b as AnyRecord;
+  let count = 0;
+  for (const key in ra) {
+    if (ra[key] === undefined) continue;
+    count++;
+    if (!Object.hasOwn(rb, key) || !jsonEqual(ra[key], rb[key])) return false;
+  }
+  for (const key in rb) if (rb[key] !== undefined) count--;
+  return count === 0;
+}
+
+/** Slow path for the error message: where is the first value that is not plain JSON data? */
+function findNotJson(value: unknown, path: string, seen: Set<object>): string | null {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return null;
+    case 'number':
+      return Number.isFinite(value) ? null : `${path} is ${value}`;
+    case 'object': {
+      if (value === null) return null;
+      if (seen.has(value)) return `${path} is a circular reference`;
+      seen.add(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const found = findNotJson(value[i], `${path}[${i}]`, seen);
+          if (found) return found;
+        }
+      } else {
+        if (!isPlainObject(value)) return `${path} is a ${value.constructor?.name ?? 'non-plain object'}`;
+        for (const [key, item] of Object.entries(value)) {
+          const found = findNotJson(item, `${path}.${key}`, seen);
+          if (found) return found;
+        }
+      }
+      seen.delete(value);
+      return null;
+    }
+    default:
+      return `${path} is a ${typeof value}`;
+  }
+}
+
+function importRecord<T>(value: unknown, what: string): T {
+  try {
+    return importValue(value) as T;
+  } catch (cause) {
+    const where = findNotJson(value, what, new Set()) ?? `${what} is not plain JSON data`;
+    throw new StoreError(`Cannot store ${what}: records must be plain JSON data, but ${where}`, { cause });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stored structures
+// ---------------------------------------------------------------------------------------------
+
+/** A pending timer. Rows are replaced, never re-armed in place, so a stale lease cannot delete a new timer. */
+class TimerRow {
+  owner: string | undefined = undefined;
+  leaseUntil = 0;
+  constructor(
+    readonly id: string,
+    readonly incidentId: string,
+    readonly name: TimerName,
+    readonly dueAt: number,
+  ) {}
+}
+
+class OutboxRow {
+  status: OutboxRecord['status'] = 'pending';
+  attempts = 0;
+  lastError: string | undefined = undefined;
+  deliveredAt: number | undefined = undefined;
+  owner: string | undefined = undefined;
+  leaseUntil = 0;
+  constructor(
+    readonly id: string,
+    readonly incidentId: string,
+    readonly channel: string,
+    readonly audience: OutboxRecord['audience'],
+    readonly payload: OutboxRecord['payload'],
+    readonly createdAt: number,
+    public availableAt: number,
+  ) {}
+}
+
+/** Everything stored about one incident. Closed incidents keep only compact arrays. */
+class Slot {
+  timers: TimerRow[] | null = null;
+  outbox: OutboxRow[] | null = null;
+  constructor(
+    public incident: Incident,
+    /** `entries[i].seq === i + 1`, enforced on commit. */
+    public entries: TimelineEntry[],
+  ) {}
+}
+
+const NOT_OPEN: ReadonlySet<Status> = new Set<Status>(['resolved', 'closed', 'cancelled']);
+const TERMINAL: ReadonlySet<Status> = new Set<Status>(['closed', 'cancelled']);
+
+function openKey(incident: Incident): string | undefined {
+  return NOT_OPEN.has(incident.status) ? undefined : incident.dedupKey;
+}
+
+function timerRecord(row: TimerRow): TimerRecord {
+  return { id: row.id, incidentId: row.incidentId, name: row.name, dueAt: row.dueAt };
+}
+
+function outboxRecord(row: OutboxRow): OutboxRecord {
+  const out: OutboxRecord = {
+    id: row.id,
+    incidentId: row.incidentId,
+    channel: row.channel,
+    audience: row.audience,
+    payload: copy(row.payload),
+    createdAt: row.createdAt,
+    availableAt: row.availableAt,
+    status: row.status,
+    attempts: row.attempts,
+  };
+  if (row.lastError !== undefined) out.lastError = row.lastError;
+  if (row.deliveredAt !== undefined) out.deliveredAt = row.deliveredAt;
+  return out;
+}
+
+/** Index of the first element of the sorted `slots` whose id is greater than (or equal to, if `inclusive`) `id`. */
+function searchSlots(slots: Slot[], id: string, inclusive: boolean): number {
+  let lo = 0;
+  let hi = slots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const midId = (slots[mid] as Slot).incident.id;
+    if (midId < id || (!inclusive && midId === id)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input schemas of the read and claim methods
+// ---------------------------------------------------------------------------------------------
+
+interface Cursor {
+  order: 'asc' | 'desc';
+  after: string;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(`${cursor.order === 'asc' ? 'a' : 'd'}:${cursor.after}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
+  const raw = Buffer.from(text, 'base64url').toString('utf8');
+  if (Buffer.from(raw, 'utf8').toString('base64url') !== text) return null;
+  const order = raw.startsWith('a:') ? 'asc' : raw.startsWith('d:') ? 'desc' : null;
+  if (order === null || raw.length < 3) return null;
+  return { order, after: raw.slice(2) };
+}
+
+const QuerySchema = IncidentQuerySchema.superRefine((q, ctx) => {
+  if (q.cursor === undefined) return;
+  const cursor = decodeCursor(q.cursor);
+  if (cursor === null) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['cursor'],
+      message: 'Malformed cursor: pass the nextCursor of a previous page unchanged',
+    });
+  } else if (cursor.order !== (q.order ?? 'asc')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['cursor'],
+      message: `This cursor continues a query in ${cursor.order} order, not ${q.order ?? 'asc'}`,
+    });
+  }
+});
+
+const TimelineOptionsSchema = z
+  .strictObject({
+    afterSeq: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).optional(),
+  })
+  .optional();
+
+const ClaimSchema = z.object({
+  now: z.number().finite(),
+  limit: z.number().int().min(0),
+  leaseMs: z.number().int().positive(),
+  owner: z.string().min(1),
+});
+
+const InstantMsSchema = z.number();
+
+const OutcomeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('delivered'), at: z.number().finite() }),
+  z.object({ type: z.literal('retry'), at: z.number().finite(), error: z.string() }),
+  z.object({ type: z.literal('dead'), error: z.string() }),
+]);
+
+function isObject(value: unknown): value is AnyRecord {
+  return typeof value === 'object' && value !== null;
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function invalid(message: string): StoreError {
+  return new StoreError(`Invalid commit: ${message}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The in-memory {@link IncidentStore}: the default store, for tests, demos and single-process
+ * services that can lose their data on restart. It passes `runStoreConformance()` like every
+ * adapter, copies every record in and out (mutating what you passed or got back changes nothing
+ * stored), and rejects values that are not plain JSON data (e.g. `Date`, `Map`, `NaN`) with a
+ * `StoreError`, so that code tested against it behaves the same on a database.
+ *
+ * Every method completes synchronously inside its promise, so concurrent calls never interleave:
+ * commits are atomic and claims never hand the same row to two owners.
+ *
+ * @example
+ * ```ts
+ * const kit = createIncidentKit({ store: memoryStore() });
+ * ```
+ */
+export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
+  /** Incidents by id. */
+  const incidents = new Map<string, Slot>();
+  /** The same slots sorted by incident id, for `query`. */
+  const sorted: Slot[] = [];
+  /** Open incidents (neither resolved, closed nor cancelled) by dedup key, oldest first. */
+  const openByDedupKey = new Map<string, string[]>();
+  /** Incident recorded by the commit that used the key (the stored, immutable record). */
+  const idempotency = new Map<string, Incident>();
+  /** Every pending timer, by id. */
+  const pendingTimers = new Map<string, TimerRow>();
+  /** Every outbox message ever committed, by id (uniqueness, settling). */
+  const outboxById = new Map<string, OutboxRow>();
+  /** Pending outbox messages, kept in id order when `pendingSorted`. */
+  let pendingOutbox = new Map<string, OutboxRow>();
+  let pendingSorted = true;
+  let pendingMaxId = '';
+  let number = 0;
+
+  function insertSorted(slot: Slot): void {
+    const id = slot.incident.id;
+    const last = sorted[sorted.length - 1];
+    if (last === undefined || last.incident.id < id) sorted.push(slot);
+    else sorted.splice(searchSlots(sorted, id, true), 0, slot);
+  }
+
+  function indexDedup(key: string, id: string): void {
+    const ids = openByDedupKey.get(key);
+    if (ids === undefined) openByDedupKey.set(key, [id]);
+    else if (!ids.includes(id)) ids.push(id);
+  }
+
+  function unindexDedup(key: string, id: string): void {
+    const ids = openByDedupKey.get(key);
+    if (ids === undefined) return;
+    const at = ids.indexOf(id);
+    if (at >= 0) ids.splice(at, 1);
+    if (ids.length === 0) openByDedupKey.delete(key);
+  }
+
+  function deleteTimer(id: string): void {
+    const row = pendingTimers.get(id);
+    if (row === undefined) return;
+    pendingTimers.delete(id);
+    const slot = incidents.get(row.incidentId);
+    const rows = slot?.timers;
+    if (slot === undefined || rows == null) return;
+    const at = rows.indexOf(row);
+    if (at >= 0) rows.splice(at, 1);
+    if (rows.length === 0) slot.timers = null;
+  }
+
+  function upsertTimer(slot: Slot, row: TimerRow): void {
+    deleteTimer(row.id);
+    pendingTimers.set(row.id, row);
+    if (slot.timers === null) slot.timers = [row];
+    else slot.timers.push(row);
+  }
+
+  function addOutbox(slot: Slot, row: OutboxRow): void {
+    outboxById.set(row.id, row);
+    pendingOutbox.set(row.id, row);
+    if (row.id < pendingMaxId) pendingSorted = false;
+    else pendingMaxId = row.id;
+    const rows = slot.outbox;
+    if (rows === null) {
+      slot.outbox = [row];
+      return;
+    }
+    const last = rows[rows.length - 1];
+    if (last === undefined || last.id < row.id) {
+      rows.push(row);
+      return;
+    }
+    let at = rows.length;
+    while (at > 0 && (rows[at - 1] as OutboxRow).id > row.id) at--;
+    rows.splice(at, 0, row);
+  }
+
+  function sortPendingOutbox(): void {
+    if (pendingSorted) return;
+    const rows = [...pendingOutbox.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    pendingOutbox = new Map(rows.map((row) => [row.id, row]));
+    pendingMaxId = rows.length > 0 ? (rows[rows.length - 1] as OutboxRow).id : '';
+    pendingSorted = true;
+  }
+
+  function releaseLease(row: OutboxRow): void {
+    row.owner = undefined;
+    row.leaseUntil = 0;
+  }
+
+  return {
+    contract: 'incidentkit.store/1',
+
+    async load(id) {
+      const slot = incidents.get(id);
+      return slot === undefined ? null : copy(slot.incident);
+    },
+
+    async nextNumber() {
+      number += 1;
+      return number;
+    },
+
+    async commit(change: Commit) {
+      // 1. Check and copy everything; nothing below may throw once step 2 starts.
+      if (!isObject(change) || !isObject(change.incident)) throw invalid('`incident` is missing');
+      const source = change.incident;
+      const id = source.id;
+      if (typeof id !== 'string' || id === '') throw invalid('`incident.id` must be a non-empty string');
+      const expected = change.expectedVersion;
+      if (!Number.isInteger(expected) || expected < 0) {
+        throw invalid(`\`expectedVersion\` must be an integer >= 0, got ${String(expected)}`);
+      }
+      const slot = incidents.get(id);
+      const actual = slot === undefined ? null : slot.incident.version;
+      const key = change.idempotencyKey;
+      if (key !== undefined) {
+        if (typeof key !== 'string') throw invalid('`idempotencyKey` must be a string');
+        if (idempotency.has(key)) {
+          throw new ConcurrencyError(
+            id,
+            expected,
+            actual,
+            `The idempotency key "${key}" was already used by an earlier commit; nothing was written`,
+          );
+        }
+      }
+      if (expected === 0) {
+        if (slot !== undefined) {
+          throw new ConcurrencyError(
+            id,
+            expected,
+            actual,
+            `Incident "${id}" already exists (version ${actual}); it cannot be created again`,
+          );
+        }
+      } else if (actual !== expected) {
+        throw new ConcurrencyError(id, expected, actual);
+      }
+      if (source.version !== expected + 1) {
+        throw invalid(
+          `\`incident.version\` must be expectedVersion + 1 = ${expected + 1}, got ${String(source.version)}`,
+        );
+      }
+      const incident = importRecord<Incident>(source, 'commit.incident');
+
+      const entriesIn = change.entries;
+      if (!Array.isArray(entriesIn)) throw invalid('`entries` must be an array');
+      const entries: TimelineEntry[] = [];
+      let seq = slot === undefined ? 0 : slot.entries.length;
+      for (let i = 0; i < entriesIn.length; i++) {
+        const entry: unknown = entriesIn[i];
+        if (!isObject(entry)) throw invalid(`\`entries[${i}]\` must be an object`);
+        if (entry.incidentId !== id) {
+          throw invalid(`\`entries[${i}].incidentId\` is "${String(entry.incidentId)}", not "${id}"`);
+        }
+        seq += 1;
+        if (entry.seq !== seq) {
+          throw invalid(
+            `\`entries[${i}].seq\` is ${String(entry.seq)} but the timeline of "${id}" continues at ${seq}`,
+          );
+        }
+        const stored = importRecord<TimelineEntry>(entry, `commit.entries[${i}]`);
+        // Most entries of an incident share their actor: keep one copy.
+        const prior = entries[entries.length - 1] ?? slot?.entries[slot.entries.length - 1];
+        if (prior !== undefined && jsonEqual(prior.actor, stored.actor)) stored.actor = prior.actor;
+        entries.push(stored);
+      }
+
+      const timers = change.timers;
+      if (!isObject(timers) || !Array.isArray(timers.set) || !Array.isArray(timers.cancel)) {
+        throw invalid('`timers` must have `set` and `cancel` arrays');
+      }
+      const fired = timers.fired;
+      if (fired !== undefined && typeof fired !== 'string') throw invalid('`timers.fired` must be a string');
+      for (let i = 0; i < timers.cancel.length; i++) {
+        if (typeof timers.cancel[i] !== 'string') throw invalid(`\`timers.cancel[${i}]\` must be a string`);
+      }
+      const timerRows: TimerRow[] = [];
+      for (let i = 0; i < timers.set.length; i++) {
+        const timer: unknown = timers.set[i];
+        if (
+          !isObject(timer) ||
+          typeof timer.id !== 'string' ||
+          timer.id === '' ||
+          typeof timer.name !== 'string' ||
+          !isTime(timer.dueAt)
+        ) {
+          throw invalid(`\`timers.set[${i}]\` needs a non-empty \`id\`, a \`name\` and a finite \`dueAt\``);
+        }
+        if (timer.incidentId !== id) {
+          throw invalid(`\`timers.set[${i}].incidentId\` is "${String(timer.incidentId)}", not "${id}"`);
+        }
+        timerRows.push(new TimerRow(timer.id, id, timer.name as TimerName, timer.dueAt));
+      }
+
+      const outboxIn = change.outbox;
+      if (!Array.isArray(outboxIn)) throw invalid('`outbox` must be an array');
+      const outboxRows: OutboxRow[] = [];
+      // Payloads usually repeat the committed entries and one summary per commit: share them.
+      const payloads = new Map<object, AnyRecord>();
+      let lastSummary: unknown;
+      for (let i = 0; i < outboxIn.length; i++) {
+        const message: unknown = outboxIn[i];
+        if (
+          !isObject(message) ||
+          typeof message.id !== 'string' ||
+          message.id === '' ||
+          typeof message.channel !== 'string' ||
+          typeof message.audience !== 'string' ||
+          !isTime(message.createdAt) ||
+          !isTime(message.availableAt) ||
+          !isObject(message.payload)
+        ) {
+          throw invalid(
+            `\`outbox[${i}]\` needs a non-empty \`id\`, \`channel\`, \`audience\`, \`payload\` and finite \`createdAt\` and \`availableAt\``,
+          );
+        }
+        const messageId = message.id;
+        if (message.incidentId !== id) {
+          throw invalid(`\`outbox[${i}].incidentId\` is "${String(message.incidentId)}", not "${id}"`);
+        }
+        if (outboxById.has(messageId) || outboxRows.some((row) => row.id === messageId)) {
+          throw new StoreError(`Invalid commit: duplicate outbox message id "${messageId}"; nothing was written`);
+        }
+        const payloadIn = message.payload;
+        let payload = payloads.get(payloadIn);
+        if (payload === undefined) {
+          payload = importRecord<AnyRecord>(payloadIn, `commit.outbox[${i}].payload`);
+          payloads.set(payloadIn, payload);
+          const entry = payload.entry;
+          if (isObject(entry) && typeof entry.seq === 'number') {
+            const stored = entries[entry.seq - (seq - entries.length) - 1];
+            if (stored !== undefined && jsonEqual(stored, entry)) payload.entry = stored;
+          }
+          const summary = payload.incident;
+          if (isObject(summary)) {
+            if (lastSummary !== undefined && jsonEqual(lastSummary, summary)) payload.incident = lastSummary;
+            else {
+              if (jsonEqual(summary.assignment, incident.assignment)) summary.assignment = incident.assignment;
+              lastSummary = summary;
+            }
+          }
+        }
+        outboxRows.push(
+          new OutboxRow(
+            messageId,
+            id,
+            message.channel,
+            message.audience as OutboxRecord['audience'],
+            payload as unknown as OutboxRecord['payload'],
+            message.createdAt,
+            message.availableAt,
+          ),
+        );
+      }
+
+      // 2. Apply.
+      let target = slot;
+      let previous: Incident | null = null;
+      if (target === undefined) {
+        target = new Slot(incident, entries);
+        incidents.set(id, target);
+        insertSorted(target);
+      } else {
+        previous = target.incident;
+        target.incident = incident;
+        for (const entry of entries) target.entries.push(entry);
+      }
+      const before = previous === null ? undefined : openKey(previous);
+      const after = openKey(incident);
+      if (before !== after) {
+        if (before !== undefined) unindexDedup(before, id);
+        if (after !== undefined) indexDedup(after, id);
+      }
+      if (key !== undefined) idempotency.set(key, incident);
+      if (fired !== undefined) deleteTimer(fired);
+      for (const cancelled of timers.cancel as string[]) deleteTimer(cancelled);
+      for (const row of timerRows) upsertTimer(target, row);
+      for (const row of outboxRows) addOutbox(target, row);
+      if (TERMINAL.has(incident.status) && (previous === null || !TERMINAL.has(previous.status))) {
+        // Arrays grow with spare capacity; a closed incident keeps exact-size copies.
+        target.entries = target.entries.slice();
+        if (target.outbox !== null) target.outbox = target.outbox.slice();
+      }
+    },
+
+    async idempotent(key) {
+      const incident = idempotency.get(key);
+      return incident === undefined ? null : copy(incident);
+    },
+
+    async query(input: IncidentQuery): Promise<Page<Incident>> {
+      const q = parseInput(QuerySchema, input, 'incident query');
+      const order = q.order ?? 'asc';
+      const limit = q.limit ?? 50;
+      const statuses = q.status === undefined ? undefined : Array.isArray(q.status) ? q.status : [q.status];
+      const priorities = q.priority === undefined ? undefined : Array.isArray(q.priority) ? q.priority : [q.priority];
+      const from = q.reportedFrom === undefined ? undefined : toIso(Date.parse(q.reportedFrom));
+      const to = q.reportedTo === undefined ? undefined : toIso(Date.parse(q.reportedTo));
+      const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
+      const step = order === 'asc' ? 1 : -1;
+      let i: number;
+      if (order === 'asc') i = cursor === null ? 0 : searchSlots(sorted, cursor.after, false);
+      else i = (cursor === null ? sorted.length : searchSlots(sorted, cursor.after, true)) - 1;
+
+      const matches: Incident[] = [];
+      for (; i >= 0 && i < sorted.length && matches.length <= limit; i += step) {
+        const incident = (sorted[i] as Slot).incident;
+        if (statuses !== undefined && !statuses.includes(incident.status)) continue;
+        if (priorities !== undefined && (incident.priority === null || !priorities.includes(incident.priority))) {
+          continue;
+        }
+        if (q.service !== undefined && incident.service !== q.service) continue;
+        if (q.environment !== undefined && incident.environment !== q.environment) continue;
+        if (q.tenant !== undefined && incident.tenant !== q.tenant) continue;
+        if (q.major !== undefined && incident.major !== q.major) continue;
+        if (q.category !== undefined && incident.category !== q.category) continue;
+        if (from !== undefined && incident.reportedAt < from) continue;
+        if (to !== undefined && incident.reportedAt >= to) continue;
+        matches.push(incident);
+      }
+      const more = matches.length > limit;
+      if (more) matches.length = limit;
+      const last = matches[matches.length - 1];
+      return {
+        items: matches.map((incident) => copy(incident)),
+        nextCursor: more && last !== undefined ? encodeCursor({ order, after: last.id }) : null,
+      };
+    },
+
+    async timeline(id, opts) {
+      const options = parseInput(TimelineOptionsSchema, opts, 'timeline options');
+      const slot = incidents.get(id);
+      if (slot === undefined) return [];
+      const start = options?.afterSeq ?? 0;
+      const end = options?.limit === undefined ? undefined : start + options.limit;
+      return slot.entries.slice(start, end).map((entry) => copy(entry));
+    },
+
+    async findOpenByDedupKey(key) {
+      const id = openByDedupKey.get(key)?.[0];
+      const slot = id === undefined ? undefined : incidents.get(id);
+      return slot === undefined ? null : copy(slot.incident);
+    },
+
+    async timers(incidentId) {
+      const rows = incidents.get(incidentId)?.timers;
+      if (rows == null) return [];
+      return rows.map(timerRecord).sort((a, b) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    async claimTimers(now: number, opts: ClaimOptions): Promise<ClaimedTimer[]> {
+      const { limit, leaseMs, owner } = parseInput(ClaimSchema, { now, ...opts }, 'timer claim');
+      if (limit === 0) return [];
+      const due: TimerRow[] = [];
+      for (const row of pendingTimers.values()) {
+        if (row.dueAt <= now && (row.owner === undefined || row.leaseUntil <= now)) due.push(row);
+      }
+      due.sort((a, b) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      if (due.length > limit) due.length = limit;
+      const leaseUntil = now + leaseMs;
+      return due.map((row) => {
+        row.owner = owner;
+        row.leaseUntil = leaseUntil;
+        return { ...timerRecord(row), owner, leaseUntil };
+      });
+    },
+
+    async completeTimer(id, owner) {
+      const row = pendingTimers.get(id);
+      // A lease that expired but nobody took over is still the owner's; a re-armed timer has no owner.
+      if (row !== undefined && row.owner !== undefined && row.owner === owner) deleteTimer(id);
+    },
+
+    async claimOutbox(now: number, opts: ClaimOptions): Promise<ClaimedOutbox[]> {
+      const { limit, leaseMs, owner } = parseInput(ClaimSchema, { now, ...opts }, 'outbox claim');
+      if (limit === 0) return [];
+      sortPendingOutbox();
+      const leaseUntil = now + leaseMs;
+      const waiting = new Set<string>();
+      const claimed: ClaimedOutbox[] = [];
+      for (const row of pendingOutbox.values()) {
+        // Head of line: only the earliest pending message of an incident and channel may go.
+        const line = `${row.incidentId}\u0000${row.channel}`;
+        if (waiting.has(line)) continue;
+        waiting.add(line);
+        if (row.availableAt > now || (row.owner !== undefined && row.leaseUntil > now)) continue;
+        row.owner = owner;
+        row.leaseUntil = leaseUntil;
+        claimed.push({ ...outboxRecord(row), owner, leaseUntil });
+        if (claimed.length >= limit) break;
+      }
+      return claimed;
+    },
+
+    async settleOutbox(id, owner, outcome: OutboxOutcome) {
+      const result = parseInput(OutcomeSchema, outcome, 'outbox outcome');
+      const row = pendingOutbox.get(id);
+      if (row === undefined || row.owner === undefined || row.owner !== owner) return;
+      row.attempts += 1;
+      releaseLease(row);
+      switch (result.type) {
+        case 'delivered':
+          row.status = 'delivered';
+          row.deliveredAt = result.at;
+          pendingOutbox.delete(id);
+          break;
+        case 'retry':
+          row.availableAt = result.at;
+          row.lastError = result.error;
+          break;
+        case 'dead':
+          row.status = 'dead';
+          row.lastError = result.error;
+          pendingOutbox.delete(id);
+          break;
+      }
+    },
+
+    async nextDueAt(after: number) {
+      parseInput(InstantMsSchema, after, 'nextDueAt instant');
+      let next = Number.POSITIVE_INFINITY;
+      for (const row of pendingTimers.values()) {
+        const at = row.owner !== undefined && row.leaseUntil > row.dueAt ? row.leaseUntil : row.dueAt;
+        if (at > after && at < next) next = at;
+      }
+      sortPendingOutbox();
+      const heads = new Set<string>();
+      for (const row of pendingOutbox.values()) {
+        // Only the head of each incident-and-channel line can become claimable.
+        const line = `${row.incidentId}\u0000${row.channel}`;
+        if (heads.has(line)) continue;
+        heads.add(line);
+        const at = row.owner !== undefined && row.leaseUntil > row.availableAt ? row.leaseUntil : row.availableAt;
+        if (at > after && at < next) next = at;
+      }
+      return next === Number.POSITIVE_INFINITY ? null : next;
+    },
+
+    async outbox(incidentId) {
+      const rows = incidents.get(incidentId)?.outbox;
+      return rows == null ? [] : rows.map(outboxRecord);
+    },
+
+    async close() {},
+  };
+}

@@ -1,0 +1,50 @@
+import { ChannelError } from '../domain/errors.js';
+import type { Channel, RenderedMessage, SendContext } from '../ports/channel.js';
+
+/** One call a {@link RecordingChannel} received. */
+export interface RecordedCall {
+  message: RenderedMessage;
+  context: SendContext;
+}
+
+/**
+ * A channel that records every message it is sent, for assertions. `failNext(n)` makes the next
+ * `n` sends fail (retryable unless told otherwise), to test retries and dead letters.
+ */
+export class RecordingChannel implements Channel {
+  readonly name: string;
+  readonly calls: RecordedCall[] = [];
+  #failures: { remaining: number; retryable: boolean; retryAfterMs?: number } = { remaining: 0, retryable: true };
+
+  constructor(name = 'recording') {
+    this.name = name;
+  }
+
+  async send(message: RenderedMessage, context: SendContext): Promise<void> {
+    this.calls.push({ message, context });
+    if (this.#failures.remaining > 0) {
+      this.#failures.remaining--;
+      const { retryable, retryAfterMs } = this.#failures;
+      throw new ChannelError(this.name, 'simulated failure', {
+        retryable,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
+    }
+  }
+
+  /** Makes the next `count` sends throw a `ChannelError`. */
+  failNext(count = 1, options: { retryable?: boolean; retryAfterMs?: number } = {}): this {
+    this.#failures = { remaining: count, retryable: options.retryable ?? true, ...options };
+    return this;
+  }
+
+  /** Messages received so far (including failed attempts). */
+  get messages(): RenderedMessage[] {
+    return this.calls.map((c) => c.message);
+  }
+
+  /** Forgets the recorded calls. */
+  clear(): void {
+    this.calls.length = 0;
+  }
+}
