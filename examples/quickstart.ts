@@ -111,7 +111,11 @@ await kit.close(checkout.id, { note: 'Review done' }, { actor: 'carol' });
 
 // The printer is fixed the same day.
 await kit.acknowledge(printer.id, {}, { actor: 'it-desk' });
-await kit.resolve(printer.id, { code: 'workaround', summary: 'Cleared the jam; new rollers ordered' }, { actor: 'it-desk' });
+await kit.resolve(
+  printer.id,
+  { code: 'workaround', summary: 'Cleared the jam; new rollers ordered' },
+  { actor: 'it-desk' },
+);
 
 // A week passes: the worker fires due timers (auto-close) and delivers notifications.
 clock.advance('P7D');

@@ -31,11 +31,14 @@ export type {
   NotificationEvent,
 } from './events.js';
 export {
+  type CommandMethod,
+  type CustomInputOf,
   type CustomOf,
   type CustomSchema,
   createIncidentKit,
   type IncidentKit,
   type IncidentKitOptions,
+  type OptionalInputCommand,
   type ReportInputOf,
   type RunDueResult,
 } from './kit.js';

@@ -41,7 +41,10 @@ const LifecycleOptionsSchema = z.strictObject({
   escalateAfter: DurationSchema.optional(),
   /** How many automatic escalations at most. Default 3. */
   maxEscalations: z.number().int().min(0).max(20).default(3),
-  /** Put an acknowledged incident back to unacknowledged if it is not moved on within this time. */
+  /**
+   * Put an acknowledged incident back to unacknowledged (`open`, escalation resumes) when it is
+   * not resolved or put on hold within this time, as PagerDuty's acknowledgement timeout does.
+   */
   acknowledgementTimeout: DurationSchema.optional(),
   /** Remind the communications role when a major incident had no update for this long. */
   communicationCadence: DurationSchema.optional(),
@@ -85,11 +88,12 @@ export interface IncidentKitOptions<S extends CustomSchema | undefined = undefin
 
 /** Custom field type of a kit created with schema `S`. */
 export type CustomOf<S> = S extends z.ZodType ? z.output<S> : CustomFields;
-type CustomInputOf<S> = S extends z.ZodType ? z.input<S> : CustomFields;
+/** Custom field input type of a kit created with schema `S`. */
+export type CustomInputOf<S> = S extends z.ZodType ? z.input<S> : CustomFields;
 
 /** Input of `report()`, with `custom` typed by the kit's custom schema. */
 export type ReportInputOf<S> = Omit<ReportInput, 'custom'> &
-  (S extends z.ZodType ? { custom: CustomInputOf<S> } : { custom?: CustomFields });
+  (S extends z.ZodType ? { custom: CustomInputOf<S> } : { custom?: CustomFields | undefined });
 
 /** What one `runDue()` call did. */
 export interface RunDueResult {
@@ -103,12 +107,14 @@ export interface RunDueResult {
   dead: number;
 }
 
-type CommandMethod<K extends CommandName, C> = (
+/** A command on an existing incident: id, input, options; resolves to the updated incident. */
+export type CommandMethod<K extends CommandName, C> = (
   id: string,
   input: z.input<(typeof COMMAND_SCHEMAS)[K]>,
   options?: CommandOptions,
 ) => Promise<Incident<C>>;
-type OptionalInputCommand<K extends CommandName, C> = (
+/** A command whose input may be left out. */
+export type OptionalInputCommand<K extends CommandName, C> = (
   id: string,
   input?: z.input<(typeof COMMAND_SCHEMAS)[K]>,
   options?: CommandOptions,
@@ -314,6 +320,50 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     return incident.phase ? `${incident.status}.${incident.phase}` : incident.status;
   }
 
+  /**
+   * The result recorded with `key`, if any. A key belongs to the incident it was first used on:
+   * reusing it for another incident is a caller bug, not a repeat.
+   */
+  async function replay(key: string | undefined, id?: string): Promise<Incident<C> | null> {
+    if (!key) return null;
+    const prior = await store.idempotent(key);
+    if (prior && id !== undefined && prior.id !== id) {
+      throw new ValidationError('command options', [
+        {
+          code: 'custom',
+          path: ['idempotencyKey'],
+          message: `Idempotency key "${key}" was already used for incident ${prior.number}`,
+          input: key,
+        },
+      ]);
+    }
+    return prior as Incident<C> | null;
+  }
+
+  /** Why a command the state knows was refused, where a guard says more than the state. */
+  function refusal(name: CommandName, input: unknown, incident: Incident): string | undefined {
+    if (name === 'close' && incident.major && !incident.review) return 'a major incident needs its review first';
+    if (name === 'postUpdate' && (input as CommandInputs['postUpdate']).phase)
+      return 'a phase can be set only while active';
+    return undefined;
+  }
+
+  /** A cancelled duplicate must point at another incident that exists. */
+  async function checkDuplicateOf(id: string, duplicateOf: string | undefined): Promise<void> {
+    if (duplicateOf === undefined) return;
+    const message =
+      duplicateOf === id
+        ? 'An incident cannot be a duplicate of itself'
+        : (await store.load(duplicateOf))
+          ? null
+          : `No incident with id "${duplicateOf}"`;
+    if (message) {
+      throw new ValidationError('cancel input', [
+        { code: 'custom', path: ['duplicateOf'], message, input: duplicateOf },
+      ]);
+    }
+  }
+
   async function command<K extends CommandName>(
     name: K,
     id: string,
@@ -322,34 +372,24 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   ): Promise<Incident<C>> {
     const opts = parseInput(CommandOptionsSchema, rawOptions, 'command options');
     const input = parseInput(COMMAND_SCHEMAS[name], rawInput, `${name} input`) as CommandInputs[K];
-    if (opts.idempotencyKey) {
-      const prior = await store.idempotent(opts.idempotencyKey);
-      if (prior) return prior as Incident<C>;
-    }
+    const prior = await replay(opts.idempotencyKey, id);
+    if (prior) return prior;
     const incident = await load(id);
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== incident.version) {
       throw new ConcurrencyError(id, opts.expectedVersion, incident.version);
     }
-    if (name === 'postUpdate' && (input as CommandInputs['postUpdate']).phase && incident.status !== 'active') {
-      throw new TransitionError(name, stateName(incident), allowed(incident), 'a phase can be set only while active');
-    }
+    if (name === 'cancel') await checkDuplicateOf(id, (input as CommandInputs['cancel']).duplicateOf);
     const event = { ...input, type: name } as LifecycleEvent;
     try {
       const result = await step(incident, event, toActor(opts.actor), { idempotencyKey: opts.idempotencyKey });
       if (result === null) {
-        const why =
-          name === 'close' && incident.major && !incident.review
-            ? 'a major incident needs its review first'
-            : undefined;
-        throw new TransitionError(name, stateName(incident), allowed(incident), why);
+        throw new TransitionError(name, stateName(incident), allowed(incident), refusal(name, input, incident));
       }
       return result;
     } catch (error) {
       // A concurrent command with the same idempotency key won the race: return its result.
-      if (opts.idempotencyKey && ConcurrencyError.isInstance(error)) {
-        const prior = await store.idempotent(opts.idempotencyKey);
-        if (prior) return prior as Incident<C>;
-      }
+      const winner = ConcurrencyError.isInstance(error) ? await replay(opts.idempotencyKey, id) : null;
+      if (winner) return winner;
       throw error;
     }
   }
@@ -369,10 +409,18 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
         },
       ]);
     }
-    if (opts.idempotencyKey) {
-      const prior = await store.idempotent(opts.idempotencyKey);
-      if (prior) return prior as Incident<C>;
+    if (opts.expectedVersion !== undefined) {
+      throw new ValidationError('command options', [
+        {
+          code: 'custom',
+          path: ['expectedVersion'],
+          message: 'report() creates an incident: expectedVersion does not apply',
+          input: opts.expectedVersion,
+        },
+      ]);
     }
+    const prior = await replay(opts.idempotencyKey);
+    if (prior) return prior;
     const actor =
       opts.actor === undefined
         ? { id: input.reporter.contact ?? input.reporter.name, name: input.reporter.name }
@@ -449,7 +497,16 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
       entries = [...entries, ...stamp(draft, applied.entries, at, SYSTEM)];
       actions = [...actions, ...triageActions];
     }
-    return write(null, incident, entries, timerEffects(actions, id, now), now, { idempotencyKey: opts.idempotencyKey });
+    try {
+      return await write(null, incident, entries, timerEffects(actions, id, now), now, {
+        idempotencyKey: opts.idempotencyKey,
+      });
+    } catch (error) {
+      // A concurrent report with the same idempotency key won the race: return its incident.
+      const winner = ConcurrencyError.isInstance(error) ? await replay(opts.idempotencyKey) : null;
+      if (winner) return winner;
+      throw error;
+    }
   }
 
   async function absorbDuplicate(

@@ -51,7 +51,7 @@ export const ReportInputSchema = z.strictObject({
   labels: z.array(text(200)).max(100).default([]),
   team: name.optional(),
   assignee: name.optional(),
-  parent: z.string().min(1).optional(),
+  parent: z.string().trim().min(1).optional(),
   /** Custom fields, validated against the kit's `custom` schema. */
   custom: z.record(z.string(), z.unknown()).optional(),
 });
@@ -100,7 +100,7 @@ export const HOLD_REASONS = ['awaiting_caller', 'awaiting_vendor', 'awaiting_cha
 export type HoldReason = (typeof HOLD_REASONS)[number] | (string & {});
 
 export const HoldInputSchema = z.strictObject({
-  reason: text(200) as z.ZodType<HoldReason>,
+  reason: text(200) as z.ZodType<HoldReason, HoldReason>,
   detail: text(2_000).optional(),
 });
 
@@ -143,7 +143,7 @@ export const CloseInputSchema = z.strictObject({ note: text(2_000).optional() })
 export const CancelInputSchema = z
   .strictObject({
     reason: CancelReasonSchema,
-    duplicateOf: z.string().min(1).optional(),
+    duplicateOf: z.string().trim().min(1).optional(),
     note: text(2_000).optional(),
   })
   .refine((v) => (v.reason === 'duplicate' || v.reason === 'merged') === (v.duplicateOf !== undefined), {

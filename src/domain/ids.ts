@@ -46,7 +46,7 @@ export function createUlidGenerator(
 
 /**
  * Deterministic ids for tests: `prefix` + a zero-padded counter, so they still sort in creation
- * order (`inc_000001`, `inc_000002`, ...).
+ * order (`id_00000001`, `id_00000002`, ...).
  */
 export function createSequentialIds(prefix = 'id_'): IdGenerator {
   let n = 0;

@@ -62,6 +62,22 @@ function disarm(timers: readonly TimerName[]) {
 
 const REARM_CADENCE = arm(['communicationCadence']);
 
+/**
+ * Commands every state that is not terminal accepts without changing state; states add to or
+ * override them. `closed` and `cancelled` accept nothing.
+ */
+const COMMON = {
+  triage: { actions: 'record' },
+  assign: { actions: 'record' },
+  escalate: { actions: 'record' },
+  addParticipant: { actions: 'record' },
+  setRole: { actions: 'record' },
+  note: { actions: 'record' },
+  // Outside `active` an update carries no phase; `active` moves between its phases.
+  postUpdate: { guard: 'hasNoPhase', actions: 'record' },
+  declareMajor: { actions: 'record' },
+} as const;
+
 /** A major incident resolves into `recovering`; any other straight into `recovered`. */
 const RESOLVE = [
   { guard: 'isMajor', target: '#incident.resolved.recovering' },
@@ -90,26 +106,17 @@ export const incidentMachine = setup({
     canEscalate: ({ context }) => context.escalationLevel < context.maxEscalations,
     resumesTo: ({ context }, to: Hold['resumeTo']) => context.resumeTo === to,
     phaseIs: ({ event }, phase: string) => event.type === 'postUpdate' && event.phase === phase,
+    hasNoPhase: ({ event }) => event.type !== 'postUpdate' || event.phase === undefined,
   },
 }).createMachine({
   id: 'incident',
   context: ({ input }) => input,
   initial: 'new',
-  // Commands allowed in every state that is not terminal; states below add to or override them.
-  on: {
-    triage: { actions: 'record' },
-    assign: { actions: 'record' },
-    escalate: { actions: 'record' },
-    addParticipant: { actions: 'record' },
-    setRole: { actions: 'record' },
-    note: { actions: 'record' },
-    postUpdate: { actions: 'record' },
-    declareMajor: { actions: 'record' },
-  },
   states: {
     new: {
       entry: arm(SLA_TIMERS),
       on: {
+        ...COMMON,
         triage: { target: 'open' },
         'timer.slaWarning': { actions: 'record' },
         'timer.slaBreach': { actions: 'record' },
@@ -118,9 +125,10 @@ export const incidentMachine = setup({
       },
     },
     open: {
-      entry: arm(['escalation']),
+      entry: arm([...SLA_TIMERS, 'escalation']),
       exit: disarm(['escalation']),
       on: {
+        ...COMMON,
         acknowledge: { target: 'active' },
         hold: { target: 'on_hold' },
         resolve: [...RESOLVE],
@@ -136,6 +144,7 @@ export const incidentMachine = setup({
       entry: [arm([...SLA_TIMERS, 'acknowledgementTimeout', 'communicationCadence'])],
       exit: disarm(['acknowledgementTimeout', 'communicationCadence']),
       on: {
+        ...COMMON,
         // An update restarts the communication cadence; a phase moves the incident along.
         postUpdate: [
           { guard: { type: 'phaseIs', params: 'investigating' }, target: '.investigating', actions: REARM_CADENCE },
@@ -160,6 +169,7 @@ export const incidentMachine = setup({
     on_hold: {
       entry: disarm(SLA_TIMERS),
       on: {
+        ...COMMON,
         resume: [
           { guard: { type: 'resumesTo', params: 'open' }, target: 'open' },
           { guard: { type: 'resumesTo', params: 'identified' }, target: 'active.identified' },
@@ -175,6 +185,7 @@ export const incidentMachine = setup({
       entry: disarm(SLA_TIMERS),
       initial: 'recovered',
       on: {
+        ...COMMON,
         reopen: { target: 'active.investigating' },
         recordReview: { actions: 'record' },
       },

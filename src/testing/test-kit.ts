@@ -8,6 +8,7 @@ import {
   type IncidentKitOptions,
   type RunDueResult,
 } from '../kit.js';
+import type { Channel } from '../ports/channel.js';
 import { FakeClock } from './fake-clock.js';
 import { RecordingChannel } from './recording-channel.js';
 
@@ -43,8 +44,11 @@ export function createTestKit<S extends CustomSchema | undefined = undefined>(
   const channels: Record<string, RecordingChannel> = {};
   if (options.channels === undefined) channels.recording = new RecordingChannel('recording');
   else {
-    const list = Array.isArray(options.channels) ? options.channels : Object.values(options.channels);
-    for (const channel of list) if (channel instanceof RecordingChannel) channels[channel.name] = channel;
+    // Keyed as the kit routes: by record key, or by each channel's name for a list.
+    const entries = Array.isArray(options.channels)
+      ? (options.channels as readonly Channel[]).map((c) => [c.name, c] as const)
+      : Object.entries(options.channels);
+    for (const [name, channel] of entries) if (channel instanceof RecordingChannel) channels[name] = channel;
   }
   const kit = createIncidentKit<S>({
     ids: createSequentialIds('id_'),
