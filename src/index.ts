@@ -32,15 +32,9 @@ export type {
 } from './events.js';
 export {
   type CommandMethod,
-  type CustomInputOf,
-  type CustomOf,
-  type CustomSchema,
   createIncidentKit,
   type IncidentKit,
-  type IncidentKitOptions,
   type OptionalInputCommand,
-  type ReportInputOf,
-  type RunDueResult,
 } from './kit.js';
 export {
   type CommandEvent,
@@ -53,6 +47,15 @@ export {
 } from './lifecycle/machine.js';
 export { describeEntry, describeIncident, formatTimeline } from './notify/describe.js';
 export { DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
+export {
+  type CustomInputOf,
+  type CustomOf,
+  type CustomSchema,
+  DeliveryOptionsSchema,
+  type IncidentKitOptions,
+  LifecycleOptionsSchema,
+  type ReportInputOf,
+} from './options.js';
 export type { Channel, RenderedMessage, SendContext } from './ports/channel.js';
 export { type Clock, systemClock } from './ports/clock.js';
 export { type Logger, silentLogger } from './ports/logger.js';
@@ -65,3 +68,4 @@ export {
   type PriorityPolicy,
 } from './priority/itil.js';
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js';
+export type { RunDueResult, Worker } from './worker.js';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { initialTransition, transition } from 'xstate';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   COMMAND_NAMES,
   COMMAND_SCHEMAS,
@@ -8,104 +8,30 @@ import {
   type CommandName,
   type CommandOptions,
   CommandOptionsSchema,
-  type ReportInput,
   ReportInputSchema,
 } from './domain/commands.js';
-import { DurationSchema } from './domain/duration.js';
 import { ConcurrencyError, NotFoundError, parseInput, TransitionError, ValidationError } from './domain/errors.js';
-import { createUlidGenerator, formatNumber, type IdGenerator } from './domain/ids.js';
-import { type Actor, type CustomFields, DEFAULT_ENVIRONMENTS, type Incident, isTerminal } from './domain/incident.js';
+import { formatNumber } from './domain/ids.js';
+import type { Actor, CustomFields, Incident } from './domain/incident.js';
 import { IncidentQuerySchema } from './domain/query.js';
 import type { NewTimelineEntry, TimelineEntry } from './domain/timeline.js';
 import type { IncidentKitEvents } from './events.js';
 import { applyEvent } from './lifecycle/apply.js';
+import { draftIncident } from './lifecycle/draft.js';
 import { type TimerEffects, timerEffects } from './lifecycle/effects.js';
 import { incidentMachine, type LifecycleEvent } from './lifecycle/machine.js';
-import { type LifecycleSettings, snapshotOf, statusOf } from './lifecycle/snapshot.js';
-import { DEFAULT_RETRY_SCHEDULE_MS, type DeliverySettings, deliver } from './notify/dispatcher.js';
-import { channelMap, outboxMessages } from './notify/outbox.js';
-import type { Channel } from './ports/channel.js';
-import { type Clock, systemClock, toIso } from './ports/clock.js';
-import { type Logger, silentLogger } from './ports/logger.js';
-import type { ClaimedTimer, IncidentQuery, IncidentStore, Page } from './ports/store.js';
-import { itilPriorityPolicy, type PriorityPolicy } from './priority/itil.js';
-import { memoryStore } from './stores/memory.js';
-
-/** A zod schema for custom fields: an object schema, e.g. `z.object({ region: z.string() })`. */
-export type CustomSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
-
-const LifecycleOptionsSchema = z.strictObject({
-  /** How long after `recovered` a non-major incident closes by itself. Default 7 days. */
-  autoCloseAfter: DurationSchema.default(7 * 86_400_000),
-  /** Escalate an unacknowledged incident vertically after this long, and again after each level. */
-  escalateAfter: DurationSchema.optional(),
-  /** How many automatic escalations at most. Default 3. */
-  maxEscalations: z.number().int().min(0).max(20).default(3),
-  /**
-   * Put an acknowledged incident back to unacknowledged (`open`, escalation resumes) when it is
-   * not resolved or put on hold within this time, as PagerDuty's acknowledgement timeout does.
-   */
-  acknowledgementTimeout: DurationSchema.optional(),
-  /** Remind the communications role when a major incident had no update for this long. */
-  communicationCadence: DurationSchema.optional(),
-});
-
-const DeliveryOptionsSchema = z.strictObject({
-  /** Waits between attempts (ms or ISO 8601 durations). Default: Standard Webhooks' schedule. */
-  retrySchedule: z.array(DurationSchema).max(50).optional(),
-  /** How long a worker holds a claimed message or timer. Default 60 s. */
-  leaseMs: z.number().int().min(1_000).default(60_000),
-  /** Messages and timers claimed per batch. Default 100. */
-  batchSize: z.number().int().min(1).max(10_000).default(100),
-});
-
-/** Options of {@link createIncidentKit}. */
-export interface IncidentKitOptions<S extends CustomSchema | undefined = undefined> {
-  /** Where incidents live. Default: {@link memoryStore}, which forgets on exit. */
-  store?: IncidentStore;
-  /** Source of time. Default: the system clock; tests pass `FakeClock`. */
-  clock?: Clock;
-  /** Prioritization policy. Default: the ITIL impact x urgency matrix. */
-  priority?: PriorityPolicy;
-  /** Notification channels by name (or a list, named by each channel's `name`). */
-  channels?: Record<string, Channel> | readonly Channel[];
-  /** Zod object schema of your custom fields; `report()` validates `custom` against it. */
-  custom?: S;
-  /** Allowed environments. Default: production, staging, development, test. */
-  environments?: readonly string[];
-  /** Prefix of human numbers. Default `INC` (INC-1, INC-2, ...). */
-  numberPrefix?: string;
-  /** Durations of the lifecycle timers. */
-  lifecycle?: z.input<typeof LifecycleOptionsSchema>;
-  /** Delivery retries and worker batches. */
-  delivery?: z.input<typeof DeliveryOptionsSchema>;
-  /** Id generator. Default: ULIDs on `clock`. */
-  ids?: IdGenerator;
-  /** This process's name in leases. Default: a random id. */
-  workerId?: string;
-  logger?: Logger;
-}
-
-/** Custom field type of a kit created with schema `S`. */
-export type CustomOf<S> = S extends z.ZodType ? z.output<S> : CustomFields;
-/** Custom field input type of a kit created with schema `S`. */
-export type CustomInputOf<S> = S extends z.ZodType ? z.input<S> : CustomFields;
-
-/** Input of `report()`, with `custom` typed by the kit's custom schema. */
-export type ReportInputOf<S> = Omit<ReportInput, 'custom'> &
-  (S extends z.ZodType ? { custom: CustomInputOf<S> } : { custom?: CustomFields | undefined });
-
-/** What one `runDue()` call did. */
-export interface RunDueResult {
-  /** Timers that fired and changed their incident. */
-  timersFired: number;
-  /** Timers that were due but no longer applied (state moved on); deleted without effect. */
-  timersSkipped: number;
-  delivered: number;
-  /** Failed attempts that will be retried. */
-  failed: number;
-  dead: number;
-}
+import { snapshotOf, statusOf } from './lifecycle/snapshot.js';
+import { outboxMessages } from './notify/outbox.js';
+import {
+  type CustomOf,
+  type CustomSchema,
+  type IncidentKitOptions,
+  type ReportInputOf,
+  resolveOptions,
+} from './options.js';
+import { type Clock, toIso } from './ports/clock.js';
+import type { IncidentQuery, IncidentStore, Page, TimerRecord } from './ports/store.js';
+import { createWorker, type RunDueResult } from './worker.js';
 
 /** A command on an existing incident: id, input, options; resolves to the updated incident. */
 export type CommandMethod<K extends CommandName, C> = (
@@ -173,7 +99,7 @@ export interface IncidentKit<C = CustomFields, S = undefined> {
 
 const SYSTEM: Actor = { id: 'system', name: 'incidentkit' };
 const UNKNOWN: Actor = { id: 'unknown' };
-const MAX_TIMER_RETRIES = 3;
+const _MAX_TIMER_RETRIES = 3;
 
 function toActor(actor: string | Actor | undefined): Actor {
   if (actor === undefined) return UNKNOWN;
@@ -195,35 +121,11 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   options: IncidentKitOptions<S> = {},
 ): IncidentKit<CustomOf<S>, S> {
   type C = CustomOf<S>;
-  const store = options.store ?? memoryStore();
-  const clock = options.clock ?? systemClock();
-  const priority = options.priority ?? itilPriorityPolicy();
-  const channels = channelMap(options.channels);
+  const config = resolveOptions(options);
+  const { store, clock, priority, channels, ids, logger, environments, numberPrefix } = config;
+  const settings = config.lifecycle;
   const channelNames = [...channels.keys()];
-  const ids = options.ids ?? createUlidGenerator(clock);
-  const logger = options.logger ?? silentLogger;
-  const environments = new Set(options.environments ?? DEFAULT_ENVIRONMENTS);
-  const numberPrefix = parseInput(
-    z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/),
-    options.numberPrefix ?? 'INC',
-    'numberPrefix',
-  );
-  const workerId = options.workerId ?? `worker-${ids()}`;
-  const lifecycleOptions = parseInput(LifecycleOptionsSchema, options.lifecycle ?? {}, 'lifecycle options');
-  const settings: LifecycleSettings = {
-    autoCloseAfterMs: lifecycleOptions.autoCloseAfter,
-    escalateAfterMs: lifecycleOptions.escalateAfter,
-    maxEscalations: lifecycleOptions.maxEscalations,
-    acknowledgementTimeoutMs: lifecycleOptions.acknowledgementTimeout,
-    communicationCadenceMs: lifecycleOptions.communicationCadence,
-  };
-  const deliveryOptions = parseInput(DeliveryOptionsSchema, options.delivery ?? {}, 'delivery options');
-  const delivery: DeliverySettings = {
-    retryScheduleMs: deliveryOptions.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS,
-    leaseMs: deliveryOptions.leaseMs,
-    batchSize: deliveryOptions.batchSize,
-  };
-  const customSchema: z.ZodType<Record<string, unknown>> = options.custom ?? z.record(z.string(), z.unknown());
+  const customSchema = config.custom;
   const emitter = new EventEmitter();
 
   function emit(name: string, payload: unknown): void {
@@ -433,56 +335,7 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     const at = toIso(now);
     const id = ids();
     const number = formatNumber(numberPrefix, await store.nextNumber());
-    const draft: Incident = {
-      id,
-      number,
-      title: input.title,
-      description: input.description,
-      reporter: input.reporter,
-      reportedAt: input.reportedAt ?? at,
-      service: input.service,
-      environment: input.environment,
-      category: input.category,
-      impact: input.impact ?? null,
-      urgency: input.urgency ?? null,
-      priority: null,
-      flags: {
-        security: input.flags.security ?? false,
-        compliance: input.flags.compliance ?? false,
-        financial: input.flags.financial ?? false,
-        reputation: input.flags.reputation ?? false,
-      },
-      major: false,
-      status: 'new',
-      phase: null,
-      hold: null,
-      assignment: { team: input.team ?? null, tier: 1, assignee: input.assignee ?? null, supporting: [] },
-      participants: [
-        {
-          id: input.reporter.contact ?? input.reporter.name,
-          name: input.reporter.name,
-          role: 'reporter',
-          addedAt: at,
-        },
-      ],
-      escalation: { level: 0, history: [] },
-      sla: { clocks: [] },
-      acknowledgedAt: null,
-      resolution: null,
-      review: null,
-      closedAt: null,
-      cancellation: null,
-      links: { parent: input.parent ?? null, children: [], duplicateOf: null },
-      labels: input.labels,
-      custom,
-      version: 1,
-      lastSeq: 1,
-      createdAt: at,
-      updatedAt: at,
-    };
-    for (const key of ['source', 'tenant', 'subcategory', 'severity', 'usersAffected', 'dedupKey'] as const) {
-      if (input[key] !== undefined) (draft as Record<string, unknown>)[key] = input[key];
-    }
+    const draft = draftIncident(input, { id, number, at, custom });
     const [initial, initialActions] = initialTransition(incidentMachine, snapshotOf(draft, settings, now).context);
     let incident = draft;
     let actions = initialActions;
@@ -522,106 +375,11 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     return write(open, after, entries, { set: [], cancel: [] }, clock.now(), { idempotencyKey });
   }
 
-  async function fireTimer(timer: ClaimedTimer): Promise<'fired' | 'skipped'> {
-    for (let attempt = 1; ; attempt++) {
-      const incident = await store.load(timer.incidentId);
-      const current = incident ? (await store.timers(timer.incidentId)).find((t) => t.id === timer.id) : undefined;
-      // Re-armed or cancelled since the claim: not ours to fire (and never early).
-      if (!incident || !current || current.dueAt !== timer.dueAt) {
-        if (!current) await store.completeTimer(timer.id, timer.owner);
-        emit('timer.skipped', { timer, reason: 'timer was cancelled or re-armed' });
-        return 'skipped';
-      }
-      try {
-        const result = isTerminal(incident.status)
-          ? null
-          : await step(incident, { type: `timer.${timer.name}` }, SYSTEM, { fired: timer.id });
-        if (result === null) {
-          await store.completeTimer(timer.id, timer.owner);
-          emit('timer.skipped', { timer, reason: `not applicable in state ${stateName(incident)}` });
-          return 'skipped';
-        }
-        emit('timer.fired', { timer, incident: result });
-        return 'fired';
-      } catch (error) {
-        if (!ConcurrencyError.isInstance(error) || attempt >= MAX_TIMER_RETRIES) throw error;
-      }
-    }
+  /** Fires a due timer through the command path; null when the incident's state no longer takes it. */
+  function fire(incident: Incident, timer: TimerRecord): Promise<Incident | null> {
+    return step(incident, { type: `timer.${timer.name}` }, SYSTEM, { fired: timer.id });
   }
-
-  async function runDue(): Promise<RunDueResult> {
-    const result: RunDueResult = { timersFired: 0, timersSkipped: 0, delivered: 0, failed: 0, dead: 0 };
-    // Timers first: firing one may enqueue messages (and, with zero delays, more due timers).
-    for (let batch = 0; batch < 1_000; batch++) {
-      const claimed = await store.claimTimers(clock.now(), {
-        limit: delivery.batchSize,
-        leaseMs: delivery.leaseMs,
-        owner: workerId,
-      });
-      if (claimed.length === 0) break;
-      for (const timer of claimed) {
-        try {
-          if ((await fireTimer(timer)) === 'fired') result.timersFired++;
-          else result.timersSkipped++;
-        } catch (error) {
-          emit('error', { error, stage: 'timer', incidentId: timer.incidentId });
-        }
-      }
-    }
-    for (let batch = 0; batch < 1_000; batch++) {
-      const claimed = await store.claimOutbox(clock.now(), {
-        limit: delivery.batchSize,
-        leaseMs: delivery.leaseMs,
-        owner: workerId,
-      });
-      if (claimed.length === 0) break;
-      for (const message of claimed) {
-        try {
-          const outcome = await deliver(message, channels.get(message.channel), store, delivery, () => clock.now());
-          if (outcome.type === 'delivered') {
-            result.delivered++;
-            emit('notification.delivered', { message: outcome.message });
-          } else if (outcome.type === 'failed') {
-            result.failed++;
-            emit('notification.failed', { message: outcome.message, error: outcome.error, retryAt: outcome.retryAt });
-          } else {
-            result.dead++;
-            emit('notification.dead', { message: outcome.message, error: outcome.error });
-          }
-        } catch (error) {
-          emit('error', { error, stage: 'delivery', incidentId: message.incidentId });
-        }
-      }
-    }
-    return result;
-  }
-
-  let loop:
-    | { timer: ReturnType<typeof setTimeout> | undefined; running: Promise<unknown> | undefined; stopped: boolean }
-    | undefined;
-
-  function start(startOptions: { pollMs?: number } = {}): void {
-    const pollMs = parseInput(z.number().int().min(10).max(3_600_000).default(1_000), startOptions.pollMs, 'pollMs');
-    if (loop && !loop.stopped) return;
-    const state: NonNullable<typeof loop> = { timer: undefined, running: undefined, stopped: false };
-    loop = state;
-    const tick = () => {
-      state.running = runDue()
-        .catch((error) => emit('error', { error, stage: 'worker' }))
-        .finally(() => {
-          state.running = undefined;
-          if (!state.stopped) state.timer = setTimeout(tick, pollMs);
-        });
-    };
-    tick();
-  }
-
-  async function stop(): Promise<void> {
-    if (!loop) return;
-    loop.stopped = true;
-    if (loop.timer) clearTimeout(loop.timer);
-    await loop.running;
-  }
+  const worker = createWorker({ ...config, emit, fire, describeState: stateName });
 
   const commands = Object.fromEntries(
     COMMAND_NAMES.map((name) => [
@@ -655,9 +413,9 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     off(event, listener) {
       emitter.off(event as string, listener as (...args: unknown[]) => void);
     },
-    runDue,
-    start,
-    stop,
+    runDue: worker.runDue,
+    start: worker.start,
+    stop: worker.stop,
     store,
     clock,
   };

@@ -1,14 +1,9 @@
 import { type Duration, toMs } from '../domain/duration.js';
 import { createSequentialIds } from '../domain/ids.js';
-import {
-  type CustomOf,
-  type CustomSchema,
-  createIncidentKit,
-  type IncidentKit,
-  type IncidentKitOptions,
-  type RunDueResult,
-} from '../kit.js';
+import { createIncidentKit, type IncidentKit } from '../kit.js';
+import type { CustomOf, CustomSchema, IncidentKitOptions } from '../options.js';
 import type { Channel } from '../ports/channel.js';
+import type { RunDueResult } from '../worker.js';
 import { FakeClock } from './fake-clock.js';
 import { RecordingChannel } from './recording-channel.js';
 

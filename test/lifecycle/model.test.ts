@@ -37,16 +37,15 @@ import {
   type CommandName,
   createIncidentKit,
   type Incident,
-  type IncidentStore,
   incidentMachine,
   type LifecycleContext,
   type LifecycleEvent,
-  memoryStore,
 } from 'incidentkit';
 import { createTestKit } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
 import { type AnyStateNode, initialTransition, transition } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
+import { countingStore } from '../support.js';
 
 type Hold = NonNullable<LifecycleContext['resumeTo']>;
 
@@ -194,23 +193,6 @@ function applyTimerActions(pending: Set<string>, actions: readonly ActionLike[])
     if (action.type === 'xstate.raise' && params.id !== undefined && params.delay !== undefined) pending.add(params.id);
     if (action.type === 'xstate.cancel' && params.sendId !== undefined) pending.delete(params.sendId);
   }
-}
-
-/** A memory store that counts commits per incident. */
-function countingStore(): { store: IncidentStore; commits: Map<string, number> } {
-  const inner = memoryStore();
-  const commits = new Map<string, number>();
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      if (property !== 'commit') return Reflect.get(target, property, receiver);
-      return async (change: Parameters<IncidentStore['commit']>[0]) => {
-        await target.commit(change);
-        expect(change.incident.version).toBe(change.expectedVersion + 1);
-        commits.set(change.incident.id, (commits.get(change.incident.id) ?? 0) + 1);
-      };
-    },
-  });
-  return { store, commits };
 }
 
 /** Paths that are not a prefix of another path (the longer one checks every step of the shorter). */

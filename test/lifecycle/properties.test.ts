@@ -10,8 +10,6 @@ import {
   HOLD_REASONS,
   type Incident,
   IncidentSchema,
-  type IncidentStore,
-  memoryStore,
   NotFoundError,
   RoleSchema,
   TimelineEntrySchema,
@@ -20,6 +18,7 @@ import {
 } from 'incidentkit';
 import { createTestKit } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
+import { countingStore, written } from '../support.js';
 
 type Kit = ReturnType<typeof createTestKit>['kit'];
 
@@ -122,32 +121,6 @@ const advanceAction: fc.Arbitrary<Action> = fc
 const actions = fc.array(fc.oneof({ weight: 5, arbitrary: commandAction }, { weight: 1, arbitrary: advanceAction }), {
   maxLength: 25,
 });
-
-/** A memory store that counts commits per incident. */
-function countingStore(): { store: IncidentStore; commits: Map<string, number> } {
-  const inner = memoryStore();
-  const commits = new Map<string, number>();
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      if (property !== 'commit') return Reflect.get(target, property, receiver);
-      return async (change: Parameters<IncidentStore['commit']>[0]) => {
-        await target.commit(change);
-        commits.set(change.incident.id, (commits.get(change.incident.id) ?? 0) + 1);
-      };
-    },
-  });
-  return { store, commits };
-}
-
-async function written(kit: Kit, id: string) {
-  const [incident, timeline, timers, outbox] = await Promise.all([
-    kit.get(id),
-    kit.timeline(id),
-    kit.store.timers(id),
-    kit.store.outbox(id),
-  ]);
-  return { incident, timeline, timers, outbox };
-}
 
 async function call(kit: Kit, command: CommandName, id: string, input: unknown): Promise<Incident> {
   let actual = input;

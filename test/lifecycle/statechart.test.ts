@@ -13,6 +13,7 @@
 import { type CommandName, type Incident, TransitionError } from 'incidentkit';
 import { createTestKit } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
+import { written } from '../support.js';
 
 type Kit = ReturnType<typeof createTestKit>['kit'];
 type StateName =
@@ -227,17 +228,6 @@ const EXPECTED: Record<keyof typeof ROWS, Record<Column, Cell>> = {
 
 const stateOf = (incident: Pick<Incident, 'status' | 'phase'>): string =>
   incident.phase ? `${incident.status}.${incident.phase}` : incident.status;
-
-/** Everything a command could write: the record, the timeline, the timers and the outbox. */
-async function written(kit: Kit, id: string) {
-  const [incident, timeline, timers, outbox] = await Promise.all([
-    kit.get(id),
-    kit.timeline(id),
-    kit.store.timers(id),
-    kit.store.outbox(id),
-  ]);
-  return { incident, timeline, timers, outbox };
-}
 
 function run(kit: Kit, column: Column, id: string): Promise<Incident> {
   const name: CommandName = column === 'postUpdate+phase' ? 'postUpdate' : column;

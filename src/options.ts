@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import type { ReportInput } from './domain/commands.js';
+import { DurationSchema } from './domain/duration.js';
+import { parseInput } from './domain/errors.js';
+import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
+import { type CustomFields, DEFAULT_ENVIRONMENTS } from './domain/incident.js';
+import type { LifecycleSettings } from './lifecycle/snapshot.js';
+import { DEFAULT_RETRY_SCHEDULE_MS, type DeliverySettings } from './notify/dispatcher.js';
+import { channelMap } from './notify/outbox.js';
+import type { Channel } from './ports/channel.js';
+import { type Clock, systemClock } from './ports/clock.js';
+import { type Logger, silentLogger } from './ports/logger.js';
+import type { IncidentStore } from './ports/store.js';
+import { itilPriorityPolicy, type PriorityPolicy } from './priority/itil.js';
+import { memoryStore } from './stores/memory.js';
+
+/** A zod schema for custom fields: an object schema, e.g. `z.object({ region: z.string() })`. */
+export type CustomSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+/** The kit's `lifecycle` option. */
+export const LifecycleOptionsSchema = z.strictObject({
+  /** How long after `recovered` a non-major incident closes by itself. Default 7 days. */
+  autoCloseAfter: DurationSchema.default(7 * 86_400_000),
+  /** Escalate an unacknowledged incident vertically after this long, and again after each level. */
+  escalateAfter: DurationSchema.optional(),
+  /** How many automatic escalations at most. Default 3. */
+  maxEscalations: z.number().int().min(0).max(20).default(3),
+  /**
+   * Put an acknowledged incident back to unacknowledged (`open`, escalation resumes) when it is
+   * not resolved or put on hold within this time, as PagerDuty's acknowledgement timeout does.
+   */
+  acknowledgementTimeout: DurationSchema.optional(),
+  /** Remind the communications role when a major incident had no update for this long. */
+  communicationCadence: DurationSchema.optional(),
+});
+
+/** The kit's `delivery` option. */
+export const DeliveryOptionsSchema = z.strictObject({
+  /** Waits between attempts (ms or ISO 8601 durations). Default: Standard Webhooks' schedule. */
+  retrySchedule: z.array(DurationSchema).max(50).optional(),
+  /** How long a worker holds a claimed message or timer. Default 60 s. */
+  leaseMs: z.number().int().min(1_000).default(60_000),
+  /** Messages and timers claimed per batch. Default 100. */
+  batchSize: z.number().int().min(1).max(10_000).default(100),
+});
+
+/** Options of {@link createIncidentKit}. */
+export interface IncidentKitOptions<S extends CustomSchema | undefined = undefined> {
+  /** Where incidents live. Default: {@link memoryStore}, which forgets on exit. */
+  store?: IncidentStore;
+  /** Source of time. Default: the system clock; tests pass `FakeClock`. */
+  clock?: Clock;
+  /** Prioritization policy. Default: the ITIL impact x urgency matrix. */
+  priority?: PriorityPolicy;
+  /** Notification channels by name (or a list, named by each channel's `name`). */
+  channels?: Record<string, Channel> | readonly Channel[];
+  /** Zod object schema of your custom fields; `report()` validates `custom` against it. */
+  custom?: S;
+  /** Allowed environments. Default: production, staging, development, test. */
+  environments?: readonly string[];
+  /** Prefix of human numbers. Default `INC` (INC-1, INC-2, ...). */
+  numberPrefix?: string;
+  /** Durations of the lifecycle timers. */
+  lifecycle?: z.input<typeof LifecycleOptionsSchema>;
+  /** Delivery retries and worker batches. */
+  delivery?: z.input<typeof DeliveryOptionsSchema>;
+  /** Id generator. Default: ULIDs on `clock`. */
+  ids?: IdGenerator;
+  /** This process's name in leases. Default: a random id. */
+  workerId?: string;
+  logger?: Logger;
+}
+
+/** Custom field type of a kit created with schema `S`. */
+export type CustomOf<S> = S extends z.ZodType ? z.output<S> : CustomFields;
+/** Custom field input type of a kit created with schema `S`. */
+export type CustomInputOf<S> = S extends z.ZodType ? z.input<S> : CustomFields;
+
+/** Input of `report()`, with `custom` typed by the kit's custom schema. */
+export type ReportInputOf<S> = Omit<ReportInput, 'custom'> &
+  (S extends z.ZodType ? { custom: CustomInputOf<S> } : { custom?: CustomFields | undefined });
+
+/** The options with their defaults applied, validated. */
+export interface KitConfig {
+  store: IncidentStore;
+  clock: Clock;
+  priority: PriorityPolicy;
+  channels: Map<string, Channel>;
+  ids: IdGenerator;
+  logger: Logger;
+  environments: ReadonlySet<string>;
+  numberPrefix: string;
+  workerId: string;
+  lifecycle: LifecycleSettings;
+  delivery: DeliverySettings;
+  custom: z.ZodType<Record<string, unknown>>;
+}
+
+/** Applies defaults to the kit's options; throws `ValidationError` for bad ones. */
+export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefined>): KitConfig {
+  const clock = options.clock ?? systemClock();
+  const ids = options.ids ?? createUlidGenerator(clock);
+  const lifecycle = parseInput(LifecycleOptionsSchema, options.lifecycle ?? {}, 'lifecycle options');
+  const delivery = parseInput(DeliveryOptionsSchema, options.delivery ?? {}, 'delivery options');
+  return {
+    store: options.store ?? memoryStore(),
+    clock,
+    priority: options.priority ?? itilPriorityPolicy(),
+    channels: channelMap(options.channels),
+    ids,
+    logger: options.logger ?? silentLogger,
+    environments: new Set(options.environments ?? DEFAULT_ENVIRONMENTS),
+    numberPrefix: parseInput(z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/), options.numberPrefix ?? 'INC', 'numberPrefix'),
+    workerId: options.workerId ?? `worker-${ids()}`,
+    lifecycle: {
+      autoCloseAfterMs: lifecycle.autoCloseAfter,
+      escalateAfterMs: lifecycle.escalateAfter,
+      maxEscalations: lifecycle.maxEscalations,
+      acknowledgementTimeoutMs: lifecycle.acknowledgementTimeout,
+      communicationCadenceMs: lifecycle.communicationCadence,
+    },
+    delivery: {
+      retryScheduleMs: delivery.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS,
+      leaseMs: delivery.leaseMs,
+      batchSize: delivery.batchSize,
+    },
+    custom: options.custom ?? z.record(z.string(), z.unknown()),
+  };
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { ConcurrencyError, parseInput } from './domain/errors.js';
+import { type Incident, isTerminal } from './domain/incident.js';
+import type { BackgroundStage } from './events.js';
+import { type DeliverySettings, deliver } from './notify/dispatcher.js';
+import type { Channel } from './ports/channel.js';
+import type { Clock } from './ports/clock.js';
+import type { ClaimedTimer, ClaimOptions, IncidentStore, TimerRecord } from './ports/store.js';
+
+/** What one `runDue()` call did. */
+export interface RunDueResult {
+  /** Timers that fired and changed their incident. */
+  timersFired: number;
+  /** Timers that were due but no longer applied (state moved on); deleted without effect. */
+  timersSkipped: number;
+  delivered: number;
+  /** Failed attempts that will be retried. */
+  failed: number;
+  dead: number;
+}
+
+/** What the worker needs from the kit. */
+export interface WorkerDeps {
+  store: IncidentStore;
+  clock: Clock;
+  channels: ReadonlyMap<string, Channel>;
+  delivery: DeliverySettings;
+  workerId: string;
+  emit(name: string, payload: unknown): void;
+  /** Runs the timer's event through the command path; null when the state does not take it. */
+  fire(incident: Incident, timer: TimerRecord): Promise<Incident | null>;
+  describeState(incident: Incident): string;
+}
+
+/** A worker: fires due timers, delivers due outbox messages, and loops on a poll interval. */
+export interface Worker {
+  runDue(): Promise<RunDueResult>;
+  start(options?: { pollMs?: number }): void;
+  stop(): Promise<void>;
+}
+
+const MAX_TIMER_RETRIES = 3;
+
+/** The kit's background side. Nothing here throws into callers: failures are emitted as `error`. */
+export function createWorker(deps: WorkerDeps): Worker {
+  const { store, clock, delivery } = deps;
+
+  async function fireTimer(timer: ClaimedTimer): Promise<'fired' | 'skipped'> {
+    for (let attempt = 1; ; attempt++) {
+      const incident = await store.load(timer.incidentId);
+      const current = incident ? (await store.timers(timer.incidentId)).find((t) => t.id === timer.id) : undefined;
+      // Re-armed or cancelled since the claim: not ours to fire (and never early).
+      if (!incident || !current || current.dueAt !== timer.dueAt) {
+        if (!current) await store.completeTimer(timer.id, timer.owner);
+        deps.emit('timer.skipped', { timer, reason: 'timer was cancelled or re-armed' });
+        return 'skipped';
+      }
+      try {
+        const result = isTerminal(incident.status) ? null : await deps.fire(incident, timer);
+        if (result === null) {
+          await store.completeTimer(timer.id, timer.owner);
+          deps.emit('timer.skipped', { timer, reason: `not applicable in state ${deps.describeState(incident)}` });
+          return 'skipped';
+        }
+        deps.emit('timer.fired', { timer, incident: result });
+        return 'fired';
+      } catch (error) {
+        if (!ConcurrencyError.isInstance(error) || attempt >= MAX_TIMER_RETRIES) throw error;
+      }
+    }
+  }
+
+  /**
+   * Claims batches with `claim` and handles each item until nothing is left to claim (at most
+   * 1,000 batches a call). A failing item is emitted as an `error` and never stops the others.
+   */
+  async function drain<T extends { incidentId: string }>(
+    claim: (now: number, opts: ClaimOptions) => Promise<T[]>,
+    handle: (item: T) => Promise<void>,
+    stage: BackgroundStage,
+  ): Promise<void> {
+    const opts: ClaimOptions = { limit: delivery.batchSize, leaseMs: delivery.leaseMs, owner: deps.workerId };
+    for (let batch = 0; batch < 1_000; batch++) {
+      const claimed = await claim(clock.now(), opts);
+      if (claimed.length === 0) return;
+      for (const item of claimed) {
+        try {
+          await handle(item);
+        } catch (error) {
+          deps.emit('error', { error, stage, incidentId: item.incidentId });
+        }
+      }
+    }
+  }
+
+  async function runDue(): Promise<RunDueResult> {
+    const result: RunDueResult = { timersFired: 0, timersSkipped: 0, delivered: 0, failed: 0, dead: 0 };
+    // Timers first: firing one may enqueue messages (and, with zero delays, more due timers).
+    await drain(
+      (now, opts) => store.claimTimers(now, opts),
+      async (timer) => {
+        if ((await fireTimer(timer)) === 'fired') result.timersFired++;
+        else result.timersSkipped++;
+      },
+      'timer',
+    );
+    await drain(
+      (now, opts) => store.claimOutbox(now, opts),
+      async (message) => {
+        const { type, ...event } = await deliver(message, deps.channels.get(message.channel), store, delivery, () =>
+          clock.now(),
+        );
+        result[type]++;
+        deps.emit(`notification.${type}`, event);
+      },
+      'delivery',
+    );
+    return result;
+  }
+
+  let loop:
+    | { timer: ReturnType<typeof setTimeout> | undefined; running: Promise<unknown> | undefined; stopped: boolean }
+    | undefined;
+
+  function start(startOptions: { pollMs?: number } = {}): void {
+    const pollMs = parseInput(z.number().int().min(10).max(3_600_000).default(1_000), startOptions.pollMs, 'pollMs');
+    if (loop && !loop.stopped) return;
+    const state: NonNullable<typeof loop> = { timer: undefined, running: undefined, stopped: false };
+    loop = state;
+    const tick = () => {
+      state.running = runDue()
+        .catch((error) => deps.emit('error', { error, stage: 'worker' }))
+        .finally(() => {
+          state.running = undefined;
+          if (!state.stopped) state.timer = setTimeout(tick, pollMs);
+        });
+    };
+    tick();
+  }
+
+  async function stop(): Promise<void> {
+    if (!loop) return;
+    loop.stopped = true;
+    if (loop.timer) clearTimeout(loop.timer);
+    await loop.running;
+  }
+
+  return { runDue, start, stop };
+}
