@@ -1,0 +1,87 @@
+import { createIncidentKit, type IncidentStore, memoryStore, StoreError } from 'incidentkit';
+import { FakeClock, RecordingChannel } from 'incidentkit/testing';
+import { describe, expect, test } from 'vitest';
+
+const REPORT = {
+  title: 'Checkout is down',
+  service: 'shop',
+  reporter: { name: 'Ana', kind: 'employee' },
+  impact: 'high',
+  urgency: 'high',
+} as const;
+
+/** Resolves with the first payload of `event`. */
+function next<T>(on: (listener: (payload: T) => void) => () => void): Promise<T> {
+  return new Promise((resolve) => {
+    const off = on((payload) => {
+      off();
+      resolve(payload);
+    });
+  });
+}
+
+describe('worker loop', () => {
+  test('start() fires due timers and delivers messages in the background; stop() waits and ends it', async () => {
+    const clock = new FakeClock();
+    const channel = new RecordingChannel();
+    const kit = createIncidentKit({ clock, channels: [channel], lifecycle: { autoCloseAfter: 'P1D' } });
+    const { id } = await kit.report(REPORT);
+    await kit.acknowledge(id);
+    await kit.resolve(id, { summary: 'Fixed' });
+    clock.advance('P1D');
+
+    const fired = next<{ incident: { status: string } }>((l) => kit.on('timer.fired', l));
+    kit.start({ pollMs: 10 });
+    kit.start({ pollMs: 10 }); // a second start is a no-op
+    expect((await fired).incident.status).toBe('closed');
+    await kit.stop();
+
+    const delivered = channel.calls.length;
+    expect(delivered).toBeGreaterThan(0);
+    // Stopped: new work waits for the next runDue().
+    const other = await kit.report(REPORT);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(channel.calls.length).toBe(delivered);
+    expect((await kit.runDue()).delivered).toBeGreaterThan(0);
+    expect(channel.messages.at(-1)?.payload.incident.id).toBe(other.id);
+  });
+
+  test('a failing store is reported as an error event, never thrown, and the loop goes on', async () => {
+    const inner = memoryStore();
+    let failures = 2;
+    const store: IncidentStore = {
+      ...inner,
+      contract: inner.contract,
+      async claimTimers(now, opts) {
+        if (failures-- > 0) throw new StoreError('database is down');
+        return inner.claimTimers(now, opts);
+      },
+    };
+    const kit = createIncidentKit({ store, clock: new FakeClock() });
+    const errors: { stage: string; error: unknown }[] = [];
+    kit.on('error', (e) => errors.push(e));
+    const recovered = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (failures < 0) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    kit.start({ pollMs: 10 });
+    await recovered;
+    await kit.stop();
+    expect(errors.length).toBe(2);
+    expect(errors.every((e) => e.stage === 'worker' && StoreError.isInstance(e.error))).toBe(true);
+  });
+
+  test('a bad poll interval is a ValidationError', () => {
+    const kit = createIncidentKit({ clock: new FakeClock() });
+    expect(() => kit.start({ pollMs: 0 })).toThrow(/pollMs/);
+  });
+
+  test('stop() before start() resolves at once', async () => {
+    const kit = createIncidentKit({ clock: new FakeClock() });
+    await expect(kit.stop()).resolves.toBeUndefined();
+  });
+});
