@@ -29,3 +29,12 @@ export async function written(kit: Pick<IncidentKit, 'get' | 'timeline' | 'store
   ]);
   return { incident, timeline, timers, outbox };
 }
+
+/** A report that is prioritized at once (P1) and opens. */
+export const TRIAGED_REPORT = {
+  title: 'Checkout is down',
+  service: 'shop',
+  reporter: { name: 'Ana', kind: 'employee' },
+  impact: 'high',
+  urgency: 'high',
+} as const;

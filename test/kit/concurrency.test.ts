@@ -1,16 +1,9 @@
 import { ConcurrencyError, type Incident, ValidationError } from 'incidentkit';
 import { createTestKit } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
+import { TRIAGED_REPORT as REPORT } from '../support.js';
 
 type Kit = ReturnType<typeof createTestKit>['kit'];
-
-const REPORT = {
-  title: 'Checkout is down',
-  service: 'shop',
-  reporter: { name: 'Ana', kind: 'employee' },
-  impact: 'high',
-  urgency: 'high',
-} as const;
 
 async function snapshot(kit: Kit, id: string) {
   const [incident, timeline, outbox] = await Promise.all([kit.get(id), kit.timeline(id), kit.store.outbox(id)]);

@@ -1,14 +1,7 @@
 import { createIncidentKit, type IncidentStore, memoryStore, StoreError } from 'incidentkit';
 import { FakeClock, RecordingChannel } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
-
-const REPORT = {
-  title: 'Checkout is down',
-  service: 'shop',
-  reporter: { name: 'Ana', kind: 'employee' },
-  impact: 'high',
-  urgency: 'high',
-} as const;
+import { TRIAGED_REPORT as REPORT } from '../support.js';
 
 /** Resolves with the first payload of `event`. */
 function next<T>(on: (listener: (payload: T) => void) => () => void): Promise<T> {
