@@ -1,5 +1,4 @@
 import { EventEmitter } from 'eventemitter3';
-import { initialTransition, transition } from 'xstate';
 import type { z } from 'zod';
 import {
   COMMAND_NAMES,
@@ -11,16 +10,17 @@ import {
   ReportInputSchema,
 } from './domain/commands.js';
 import { ConcurrencyError, NotFoundError, parseInput, TransitionError, ValidationError } from './domain/errors.js';
+import { requestFingerprint } from './domain/fingerprint.js';
 import { formatNumber } from './domain/ids.js';
-import type { Actor, CustomFields, Incident } from './domain/incident.js';
+import { type Actor, type CustomFields, type Incident, isTerminal, SYSTEM_ACTOR } from './domain/incident.js';
+import { findNotJson } from './domain/json.js';
 import { IncidentQuerySchema } from './domain/query.js';
 import type { NewTimelineEntry, TimelineEntry } from './domain/timeline.js';
 import type { IncidentKitEvents } from './events.js';
-import { applyEvent } from './lifecycle/apply.js';
+import { advance, create, type DecideContext, type Decision, decide, NO_TIMERS } from './lifecycle/decide.js';
 import { draftIncident } from './lifecycle/draft.js';
-import { type TimerEffects, timerEffects } from './lifecycle/effects.js';
-import { incidentMachine, type LifecycleEvent } from './lifecycle/machine.js';
-import { snapshotOf, statusOf } from './lifecycle/snapshot.js';
+import type { LifecycleEvent } from './lifecycle/machine.js';
+import { snapshotOf } from './lifecycle/snapshot.js';
 import { outboxMessages } from './notify/outbox.js';
 import {
   type CustomOf,
@@ -30,7 +30,7 @@ import {
   resolveOptions,
 } from './options.js';
 import { type Clock, toIso } from './ports/clock.js';
-import type { IncidentQuery, IncidentStore, Page, TimerRecord } from './ports/store.js';
+import type { IdempotencyKey, IncidentQuery, IncidentStore, Page, TimerRecord } from './ports/store.js';
 import { createWorker, type RunDueResult } from './worker.js';
 
 /** A command on an existing incident: id, input, options; resolves to the updated incident. */
@@ -97,13 +97,17 @@ export interface IncidentKit<C = CustomFields, S = undefined> {
   readonly clock: Clock;
 }
 
-const SYSTEM: Actor = { id: 'system', name: 'incidentkit' };
 const UNKNOWN: Actor = { id: 'unknown' };
-const _MAX_TIMER_RETRIES = 3;
+/** How often a report retries after losing a race for its dedup key. */
+const MAX_DEDUP_ATTEMPTS = 10;
 
 function toActor(actor: string | Actor | undefined): Actor {
   if (actor === undefined) return UNKNOWN;
   return typeof actor === 'string' ? { id: actor } : actor;
+}
+
+function invalid(what: string, path: string, message: string, input: unknown): ValidationError {
+  return new ValidationError(what, [{ code: 'custom', path: [path], message, input }]);
 }
 
 /**
@@ -142,69 +146,46 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     }
   }
 
-  function stamp(incident: Incident, entries: NewTimelineEntry[], at: string, actor: Actor): TimelineEntry[] {
-    return entries.map((entry, i) => ({
-      ...entry,
-      incidentId: incident.id,
-      seq: incident.lastSeq + 1 + i,
-      at,
-      actor,
-    })) as TimelineEntry[];
-  }
-
-  async function write(
+  /** Commits a decision (`before` null creates), then emits its events. */
+  async function commit(
     before: Incident | null,
-    after: Incident,
-    entries: TimelineEntry[],
-    timers: TimerEffects,
-    now: number,
-    extra: { idempotencyKey?: string | undefined; fired?: string },
+    decision: Decision,
+    extra: { idempotency?: IdempotencyKey | undefined; fired?: string },
   ): Promise<Incident<C>> {
-    const outbox = outboxMessages(after, entries, channelNames, ids, now);
+    const { incident, entries, timers } = decision;
+    const now = clock.now();
     await store.commit({
-      incident: after,
+      incident,
       expectedVersion: before?.version ?? 0,
       entries,
       timers: { set: timers.set, cancel: timers.cancel, ...(extra.fired ? { fired: extra.fired } : {}) },
-      outbox,
-      ...(extra.idempotencyKey ? { idempotencyKey: extra.idempotencyKey } : {}),
+      outbox: outboxMessages(incident, entries, channelNames, ids, now),
+      ...(extra.idempotency ? { idempotency: extra.idempotency } : {}),
     });
-    for (const entry of entries) emit(`incident.${entry.type}`, { incident: after, entry });
-    return after as Incident<C>;
+    for (const entry of entries) {
+      const name = `incident.${entry.type}`;
+      // Listeners get their own copy: what they change never reaches the caller.
+      if (emitter.listenerCount(name) > 0) emit(name, structuredClone({ incident, entry }));
+    }
+    return incident as Incident<C>;
   }
 
-  /** Runs one event through the machine and the reducers and commits it; null if the state does not take it. */
+  function context(actor: Actor): DecideContext {
+    return { settings, priority, now: clock.now(), actor };
+  }
+
+  /** Decides one event and commits it; null if the state does not take it. */
   async function step(
     incident: Incident,
     event: LifecycleEvent,
     actor: Actor,
-    extra: { idempotencyKey?: string | undefined; fired?: string } = {},
+    extra: { idempotency?: IdempotencyKey | undefined; fired?: string } = {},
   ): Promise<Incident<C> | null> {
-    const now = clock.now();
-    const snapshot = snapshotOf(incident, settings, now);
-    if (!snapshot.can(event)) return null;
-    const [next, actions] = transition(incidentMachine, snapshot, event);
-    const at = toIso(now);
-    const applied = applyEvent(incident, event, {
-      at,
-      actor,
-      priority,
-      communicationCadenceMs: settings.communicationCadenceMs,
-    });
-    const { status, phase } = statusOf(next.value);
-    if (applied.entries.length === 0 && status === incident.status && phase === incident.phase) {
-      return incident as Incident<C>; // nothing to record: e.g. declaring an already major incident major
-    }
-    const after: Incident = {
-      ...applied.incident,
-      status,
-      phase,
-      version: incident.version + 1,
-      lastSeq: incident.lastSeq + applied.entries.length,
-      updatedAt: at,
-    };
-    const entries = stamp(incident, applied.entries, at, actor);
-    return write(incident, after, entries, timerEffects(actions, incident.id, now), now, extra);
+    const decision = decide(incident, event, context(actor));
+    if (decision === null) return null;
+    // Nothing to record (e.g. declaring an already major incident major): nothing is written.
+    if (decision.entries.length === 0) return incident as Incident<C>;
+    return commit(incident, decision, extra);
   }
 
   async function load(id: string): Promise<Incident> {
@@ -223,46 +204,58 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   }
 
   /**
-   * The result recorded with `key`, if any. A key belongs to the incident it was first used on:
-   * reusing it for another incident is a caller bug, not a repeat.
+   * The result recorded with the idempotency key, if any. The same key with another request
+   * (another command, incident or input) is a caller bug, not a repeat: `ValidationError`.
    */
-  async function replay(key: string | undefined, id?: string): Promise<Incident<C> | null> {
-    if (!key) return null;
-    const prior = await store.idempotent(key);
-    if (prior && id !== undefined && prior.id !== id) {
-      throw new ValidationError('command options', [
-        {
-          code: 'custom',
-          path: ['idempotencyKey'],
-          message: `Idempotency key "${key}" was already used for incident ${prior.number}`,
-          input: key,
-        },
-      ]);
+  async function replay(idempotency: IdempotencyKey | undefined): Promise<Incident<C> | null> {
+    if (!idempotency) return null;
+    const record = await store.idempotent(idempotency.key);
+    if (!record) return null;
+    if (record.fingerprint !== idempotency.fingerprint) {
+      const [command] = record.fingerprint.split(':');
+      throw invalid(
+        'command options',
+        'idempotencyKey',
+        `Idempotency key "${idempotency.key}" was already used by another request (${command} on ${record.incident.number})`,
+        idempotency.key,
+      );
     }
-    return prior as Incident<C> | null;
+    return record.incident as Incident<C>;
   }
 
-  /** Why a command the state knows was refused, where a guard says more than the state. */
+  /** Runs `attempt`; if it lost a race to a request with the same idempotency key, returns that one's result. */
+  async function once(
+    idempotency: IdempotencyKey | undefined,
+    attempt: () => Promise<Incident<C>>,
+  ): Promise<Incident<C>> {
+    try {
+      return await attempt();
+    } catch (error) {
+      const winner = ConcurrencyError.isInstance(error) ? await replay(idempotency) : null;
+      if (winner) return winner;
+      throw error;
+    }
+  }
+
+  /** Why a command was refused, when a guard of the current state says more than the state's name. */
   function refusal(name: CommandName, input: unknown, incident: Incident): string | undefined {
-    if (name === 'close' && incident.major && !incident.review) return 'a major incident needs its review first';
-    if (name === 'postUpdate' && (input as CommandInputs['postUpdate']).phase)
+    if (name === 'close' && incident.phase === 'recovered' && incident.major && !incident.review) {
+      return 'a major incident needs its review first';
+    }
+    if (name === 'postUpdate' && (input as CommandInputs['postUpdate']).phase && !isTerminal(incident.status)) {
       return 'a phase can be set only while active';
+    }
     return undefined;
   }
 
   /** A cancelled duplicate must point at another incident that exists. */
   async function checkDuplicateOf(id: string, duplicateOf: string | undefined): Promise<void> {
     if (duplicateOf === undefined) return;
-    const message =
-      duplicateOf === id
-        ? 'An incident cannot be a duplicate of itself'
-        : (await store.load(duplicateOf))
-          ? null
-          : `No incident with id "${duplicateOf}"`;
-    if (message) {
-      throw new ValidationError('cancel input', [
-        { code: 'custom', path: ['duplicateOf'], message, input: duplicateOf },
-      ]);
+    if (duplicateOf === id) {
+      throw invalid('cancel input', 'duplicateOf', 'An incident cannot be a duplicate of itself', duplicateOf);
+    }
+    if (!(await store.load(duplicateOf))) {
+      throw invalid('cancel input', 'duplicateOf', `No incident with id "${duplicateOf}"`, duplicateOf);
     }
   }
 
@@ -274,110 +267,92 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   ): Promise<Incident<C>> {
     const opts = parseInput(CommandOptionsSchema, rawOptions, 'command options');
     const input = parseInput(COMMAND_SCHEMAS[name], rawInput, `${name} input`) as CommandInputs[K];
-    const prior = await replay(opts.idempotencyKey, id);
+    const idempotency = opts.idempotencyKey
+      ? { key: opts.idempotencyKey, fingerprint: requestFingerprint(name, id, input) }
+      : undefined;
+    const prior = await replay(idempotency);
     if (prior) return prior;
     const incident = await load(id);
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== incident.version) {
       throw new ConcurrencyError(id, opts.expectedVersion, incident.version);
     }
-    if (name === 'cancel') await checkDuplicateOf(id, (input as CommandInputs['cancel']).duplicateOf);
     const event = { ...input, type: name } as LifecycleEvent;
-    try {
-      const result = await step(incident, event, toActor(opts.actor), { idempotencyKey: opts.idempotencyKey });
-      if (result === null) {
-        throw new TransitionError(name, stateName(incident), allowed(incident), refusal(name, input, incident));
-      }
-      return result;
-    } catch (error) {
-      // A concurrent command with the same idempotency key won the race: return its result.
-      const winner = ConcurrencyError.isInstance(error) ? await replay(opts.idempotencyKey, id) : null;
-      if (winner) return winner;
-      throw error;
+    const decision = decide(incident, event, context(toActor(opts.actor)));
+    if (decision === null) {
+      throw new TransitionError(name, stateName(incident), allowed(incident), refusal(name, input, incident));
     }
+    if (name === 'cancel') await checkDuplicateOf(id, (input as CommandInputs['cancel']).duplicateOf);
+    if (decision.entries.length === 0) return incident as Incident<C>;
+    return once(idempotency, () => commit(incident, decision, { idempotency }));
   }
 
   async function report(rawInput: ReportInputOf<S>, rawOptions?: CommandOptions): Promise<Incident<C>> {
     const opts = parseInput(CommandOptionsSchema, rawOptions, 'command options');
     const input = parseInput(ReportInputSchema, rawInput, 'report input');
     const custom = parseInput(customSchema, input.custom ?? {}, 'custom fields');
+    const notJson = findNotJson(custom, 'custom');
+    if (notJson) {
+      throw invalid('custom fields', 'custom', `Custom fields must be plain JSON data, but ${notJson}`, custom);
+    }
     if (!environments.has(input.environment)) {
-      throw new ValidationError('report input', [
-        {
-          code: 'invalid_value',
-          path: ['environment'],
-          values: [...environments],
-          message: `Unknown environment "${input.environment}"; expected one of ${[...environments].join(', ')}`,
-          input: input.environment,
-        },
-      ]);
+      const expected = [...environments].join(', ');
+      throw invalid(
+        'report input',
+        'environment',
+        `Unknown environment "${input.environment}"; expected one of ${expected}`,
+        input.environment,
+      );
     }
     if (opts.expectedVersion !== undefined) {
-      throw new ValidationError('command options', [
-        {
-          code: 'custom',
-          path: ['expectedVersion'],
-          message: 'report() creates an incident: expectedVersion does not apply',
-          input: opts.expectedVersion,
-        },
-      ]);
+      throw invalid(
+        'command options',
+        'expectedVersion',
+        'report() creates an incident: expectedVersion does not apply',
+        opts.expectedVersion,
+      );
     }
-    const prior = await replay(opts.idempotencyKey);
+    const idempotency = opts.idempotencyKey
+      ? { key: opts.idempotencyKey, fingerprint: requestFingerprint('report', '', { input, custom }) }
+      : undefined;
+    const prior = await replay(idempotency);
     if (prior) return prior;
     const actor =
       opts.actor === undefined
         ? { id: input.reporter.contact ?? input.reporter.name, name: input.reporter.name }
         : toActor(opts.actor);
-    if (input.dedupKey) {
-      const open = await store.findOpenByDedupKey(input.dedupKey);
-      if (open) return absorbDuplicate(open, input.reporter, input.title, actor, opts.idempotencyKey);
-    }
-    const now = clock.now();
-    const at = toIso(now);
-    const id = ids();
-    const number = formatNumber(numberPrefix, await store.nextNumber());
-    const draft = draftIncident(input, { id, number, at, custom });
-    const [initial, initialActions] = initialTransition(incidentMachine, snapshotOf(draft, settings, now).context);
-    let incident = draft;
-    let actions = initialActions;
-    const reported: NewTimelineEntry = { type: 'reported', reporter: input.reporter, title: input.title };
-    let entries = stamp({ ...draft, lastSeq: 0 }, [reported], at, actor);
-    if (input.impact && input.urgency) {
-      const event: LifecycleEvent = { type: 'triage', impact: input.impact, urgency: input.urgency };
-      const [next, triageActions] = transition(incidentMachine, initial, event);
-      const applied = applyEvent(draft, event, { at, actor: SYSTEM, priority, communicationCadenceMs: undefined });
-      const { status, phase } = statusOf(next.value);
-      incident = { ...applied.incident, status, phase, lastSeq: 1 + applied.entries.length };
-      entries = [...entries, ...stamp(draft, applied.entries, at, SYSTEM)];
-      actions = [...actions, ...triageActions];
-    }
-    try {
-      return await write(null, incident, entries, timerEffects(actions, id, now), now, {
-        idempotencyKey: opts.idempotencyKey,
-      });
-    } catch (error) {
-      // A concurrent report with the same idempotency key won the race: return its incident.
-      const winner = ConcurrencyError.isInstance(error) ? await replay(opts.idempotencyKey) : null;
-      if (winner) return winner;
-      throw error;
-    }
-  }
+    const duplicate: NewTimelineEntry = { type: 'duplicate_reported', reporter: input.reporter, title: input.title };
 
-  async function absorbDuplicate(
-    open: Incident,
-    reporter: Incident['reporter'],
-    title: string,
-    actor: Actor,
-    idempotencyKey: string | undefined,
-  ): Promise<Incident<C>> {
-    const at = toIso(clock.now());
-    const after: Incident = { ...open, version: open.version + 1, lastSeq: open.lastSeq + 1, updatedAt: at };
-    const entries = stamp(open, [{ type: 'duplicate_reported', reporter, title }], at, actor);
-    return write(open, after, entries, { set: [], cancel: [] }, clock.now(), { idempotencyKey });
+    const attempt = async (): Promise<Incident<C>> => {
+      const open = input.dedupKey ? await store.findOpenByDedupKey(input.dedupKey) : null;
+      if (open) {
+        // Absorbed by the open incident with the same dedup key.
+        return commit(
+          open,
+          { ...advance(open, open, [duplicate], clock.now(), actor), timers: NO_TIMERS },
+          { idempotency },
+        );
+      }
+      const number = formatNumber(numberPrefix, await store.nextNumber());
+      const draft = draftIncident(input, { id: ids(), number, at: toIso(clock.now()), custom });
+      const reported: NewTimelineEntry = { type: 'reported', reporter: input.reporter, title: input.title };
+      const triage: LifecycleEvent | undefined =
+        input.impact && input.urgency ? { type: 'triage', impact: input.impact, urgency: input.urgency } : undefined;
+      return commit(null, create(draft, reported, context(actor), triage), { idempotency });
+    };
+    // Losing a race for the dedup key (another report opened or updated that incident first)
+    // is retried, so that the report is absorbed by the winner.
+    for (let tries = 1; ; tries++) {
+      try {
+        return await once(idempotency, attempt);
+      } catch (error) {
+        if (!input.dedupKey || !ConcurrencyError.isInstance(error) || tries >= MAX_DEDUP_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** Fires a due timer through the command path; null when the incident's state no longer takes it. */
   function fire(incident: Incident, timer: TimerRecord): Promise<Incident | null> {
-    return step(incident, { type: `timer.${timer.name}` }, SYSTEM, { fired: timer.id });
+    return step(incident, { type: `timer.${timer.name}` }, SYSTEM_ACTOR, { fired: timer.id });
   }
   const worker = createWorker({ ...config, emit, fire, describeState: stateName });
 

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import type { ReportInput } from './domain/commands.js';
 import { DurationSchema } from './domain/duration.js';
+
+/** A duration of at least a second: shorter repeating timers would spin the worker. */
+const TimerDurationSchema = DurationSchema.pipe(z.number().min(1_000, 'Must be at least 1 second (PT1S)'));
+
 import { parseInput } from './domain/errors.js';
 import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
 import { type CustomFields, DEFAULT_ENVIRONMENTS } from './domain/incident.js';
@@ -22,22 +26,22 @@ export const LifecycleOptionsSchema = z.strictObject({
   /** How long after `recovered` a non-major incident closes by itself. Default 7 days. */
   autoCloseAfter: DurationSchema.default(7 * 86_400_000),
   /** Escalate an unacknowledged incident vertically after this long, and again after each level. */
-  escalateAfter: DurationSchema.optional(),
+  escalateAfter: TimerDurationSchema.optional(),
   /** How many automatic escalations at most. Default 3. */
   maxEscalations: z.number().int().min(0).max(20).default(3),
   /**
    * Put an acknowledged incident back to unacknowledged (`open`, escalation resumes) when it is
    * not resolved or put on hold within this time, as PagerDuty's acknowledgement timeout does.
    */
-  acknowledgementTimeout: DurationSchema.optional(),
+  acknowledgementTimeout: TimerDurationSchema.optional(),
   /** Remind the communications role when a major incident had no update for this long. */
-  communicationCadence: DurationSchema.optional(),
+  communicationCadence: TimerDurationSchema.optional(),
 });
 
 /** The kit's `delivery` option. */
 export const DeliveryOptionsSchema = z.strictObject({
   /** Waits between attempts (ms or ISO 8601 durations). Default: Standard Webhooks' schedule. */
-  retrySchedule: z.array(DurationSchema).max(50).optional(),
+  retrySchedule: z.array(TimerDurationSchema).min(0).max(50).optional(),
   /** How long a worker holds a claimed message or timer. Default 60 s. */
   leaseMs: z.number().int().min(1_000).default(60_000),
   /** Messages and timers claimed per batch. Default 100. */

@@ -21,6 +21,9 @@ export const ActorSchema = z.object({
 });
 export type Actor = z.infer<typeof ActorSchema>;
 
+/** The actor of what incidentkit does by itself: timers and automatic prioritization. */
+export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'incidentkit' };
+
 export const LevelSchema = z.enum(['high', 'medium', 'low']);
 /** Impact or urgency level. */
 export type Level = z.infer<typeof LevelSchema>;

@@ -1,8 +1,13 @@
 import type { CommandInputs } from '../domain/commands.js';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { NotFoundError, parseInput, ValidationError } from '../domain/errors.js';
 import type { Actor, Assignment, EscalationStep, Incident, Participant, Role } from '../domain/incident.js';
 import type { NewTimelineEntry } from '../domain/timeline.js';
-import type { PriorityPolicy } from '../priority/itil.js';
+import {
+  type PriorityDecision,
+  PriorityDecisionSchema,
+  type PriorityInput,
+  type PriorityPolicy,
+} from '../priority/itil.js';
 import type { LifecycleEvent } from './machine.js';
 
 /** What applying an event needs besides the incident. */
@@ -90,7 +95,7 @@ const reducers: Reducers = {
     if (event.category !== undefined) incident.category = event.category;
     if (event.subcategory !== undefined) incident.subcategory = event.subcategory;
     if (event.usersAffected !== undefined) incident.usersAffected = event.usersAffected;
-    const decision = ctx.priority.evaluate({
+    const decision = evaluatePriority(ctx.priority, {
       impact: event.impact,
       urgency: event.urgency,
       service: incident.service,
@@ -248,8 +253,15 @@ const reducers: Reducers = {
   'timer.slaWarning'(incident) {
     return [{ type: 'sla_warning', clock: runningClock(incident) }];
   },
-  'timer.slaBreach'(incident) {
-    return [{ type: 'sla_breached', clock: runningClock(incident) }];
+  'timer.slaBreach'(incident, _event, ctx) {
+    const clock = runningClock(incident);
+    // Mark every running clock that is past due, so that the breach is not armed again.
+    incident.sla = {
+      clocks: incident.sla.clocks.map((c) =>
+        !c.metAt && !c.breachedAt && !c.pausedAt && c.dueAt <= ctx.at ? { ...c, breachedAt: ctx.at } : c,
+      ),
+    };
+    return [{ type: 'sla_breached', clock }];
   },
   'timer.communicationCadence'(_incident, _event, ctx) {
     return [{ type: 'communication_due', sinceLastUpdateMs: ctx.communicationCadenceMs ?? 0 }];
@@ -259,6 +271,11 @@ const reducers: Reducers = {
     return [{ type: 'closed', automatic: true }];
   },
 };
+
+/** Runs the policy and checks what it returns: a broken policy must not corrupt incidents. */
+function evaluatePriority(policy: PriorityPolicy, input: PriorityInput): PriorityDecision {
+  return parseInput(PriorityDecisionSchema, policy.evaluate(input), `decision of priority policy "${policy.name}"`);
+}
 
 function runningClock(incident: Incident): string {
   return incident.sla.clocks.find((c) => !c.metAt && !c.breachedAt)?.name ?? 'resolution';

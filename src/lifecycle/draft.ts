@@ -14,8 +14,9 @@ export interface DraftFields {
 }
 
 /**
- * A new incident from a parsed report: status `new`, version 1, the reporter as its first
- * participant, and the `reported` entry as timeline seq 1.
+ * A new incident from a parsed report, before its first commit: status `new`, version 0, an
+ * empty timeline, and the reporter as its first participant. `create()` in `decide.ts` makes it
+ * version 1.
  */
 export function draftIncident(
   input: z.output<typeof ReportInputSchema>,
@@ -63,8 +64,8 @@ export function draftIncident(
     links: { parent: input.parent ?? null, children: [], duplicateOf: null },
     labels: input.labels,
     custom,
-    version: 1,
-    lastSeq: 1,
+    version: 0,
+    lastSeq: 0,
     createdAt: at,
     updatedAt: at,
   };

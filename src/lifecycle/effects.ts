@@ -41,3 +41,18 @@ export function timerEffects(actions: readonly ActionLike[], incidentId: string,
   }
   return effects;
 }
+
+/** `a` then `b`: for a timer both touch, `b` wins. */
+export function mergeTimerEffects(a: TimerEffects, b: TimerEffects): TimerEffects {
+  const latest = new Map<string, TimerRecord | null>();
+  for (const effects of [a, b]) {
+    for (const id of effects.cancel) latest.set(id, null);
+    for (const timer of effects.set) latest.set(timer.id, timer);
+  }
+  const merged: TimerEffects = { set: [], cancel: [] };
+  for (const [id, timer] of latest) {
+    if (timer) merged.set.push(timer);
+    else merged.cancel.push(id);
+  }
+  return merged;
+}

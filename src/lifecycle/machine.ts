@@ -188,6 +188,7 @@ export const incidentMachine = setup({
         ...COMMON,
         reopen: { target: 'active.investigating' },
         recordReview: { actions: 'record' },
+        downgradeMajor: { actions: 'record' },
       },
       states: {
         recovering: {
@@ -199,7 +200,9 @@ export const incidentMachine = setup({
           on: {
             close: { guard: 'canClose', target: '#incident.closed' },
             'timer.autoClose': { guard: 'canAutoClose', target: '#incident.closed' },
+            // Major incidents never close by themselves; downgrading one lets it again.
             declareMajor: { actions: disarm(['autoClose']) },
+            downgradeMajor: { actions: arm(['autoClose'], false) },
           },
         },
       },

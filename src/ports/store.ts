@@ -101,8 +101,24 @@ export interface Commit {
     fired?: string;
   };
   outbox: OutboxMessage[];
-  /** Recorded with the commit; a later commit with the same key fails with `ConcurrencyError`. */
-  idempotencyKey?: string;
+  /**
+   * Recorded with the commit; a later commit with the same key fails with `ConcurrencyError`.
+   * `fingerprint` identifies the request (command, incident, input) so that a repeat can be told
+   * from a different request that reuses the key.
+   */
+  idempotency?: IdempotencyKey;
+}
+
+/** An idempotency key and the fingerprint of the request that used it. */
+export interface IdempotencyKey {
+  key: string;
+  fingerprint: string;
+}
+
+/** What a store keeps for an idempotency key: the request's fingerprint and its result. */
+export interface IdempotencyRecord extends IdempotencyKey {
+  /** The incident as the commit that used the key left it. */
+  incident: Incident;
 }
 
 /** Filters and paging of `IncidentStore.query` and `kit.list()`; see {@link IncidentQuerySchema}. */
@@ -136,12 +152,14 @@ export interface IncidentStore {
   nextNumber(): Promise<number>;
   /**
    * Atomic: writes all of `change` or nothing. Throws `ConcurrencyError` when the stored version
-   * differs from `expectedVersion` (or the incident exists and `expectedVersion` is 0), or when
-   * `idempotencyKey` was used before; `StoreError` for anything else (e.g. a duplicate outbox id).
+   * differs from `expectedVersion` (or the incident exists and `expectedVersion` is 0), when the
+   * idempotency key was used before, or when the incident would be open (not resolved, closed or
+   * cancelled) with the `dedupKey` of another open incident; `StoreError` for anything else (e.g. a
+   * duplicate outbox id).
    */
   commit(change: Commit): Promise<void>;
-  /** The incident recorded by the commit that used `key`, as it was then; null if none. */
-  idempotent(key: string): Promise<Incident | null>;
+  /** The record of the commit that used `key`; null if none. */
+  idempotent(key: string): Promise<IdempotencyRecord | null>;
   query(q: IncidentQuery): Promise<Page<Incident>>;
   timeline(id: string, opts?: { afterSeq?: number; limit?: number }): Promise<TimelineEntry[]>;
   /** The incident with this dedup key that is not yet resolved, closed or cancelled. */

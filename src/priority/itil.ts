@@ -1,5 +1,6 @@
-import type { Flags, Level, Priority } from '../domain/incident.js';
-import type { Reason } from '../domain/timeline.js';
+import { z } from 'zod';
+import { type Flags, type Level, LevelSchema, type Priority, PrioritySchema } from '../domain/incident.js';
+import { type Reason, ReasonSchema } from '../domain/timeline.js';
 
 /** What a priority policy sees of the incident. */
 export interface PriorityInput {
@@ -20,6 +21,14 @@ export interface PriorityDecision {
   urgency: Level;
   reasons: Reason[];
 }
+
+/** What a policy must return; the kit checks it before anything is written. */
+export const PriorityDecisionSchema = z.object({
+  priority: PrioritySchema,
+  impact: LevelSchema,
+  urgency: LevelSchema,
+  reasons: z.array(ReasonSchema).min(1),
+});
 
 /** Decides an incident's priority. The prioritization engine issue brings scoped matrices and rules. */
 export interface PriorityPolicy {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConcurrencyError, parseInput, StoreError } from '../domain/errors.js';
-import type { Incident, Status } from '../domain/incident.js';
+import { type Incident, isTerminal } from '../domain/incident.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 import { toIso } from '../ports/clock.js';
 import type {
@@ -67,11 +67,8 @@ class Slot {
   ) {}
 }
 
-const NOT_OPEN: ReadonlySet<Status> = new Set<Status>(['resolved', 'closed', 'cancelled']);
-const TERMINAL: ReadonlySet<Status> = new Set<Status>(['closed', 'cancelled']);
-
 function openKey(incident: Incident): string | undefined {
-  return NOT_OPEN.has(incident.status) ? undefined : incident.dedupKey;
+  return incident.status === 'resolved' || isTerminal(incident.status) ? undefined : incident.dedupKey;
 }
 
 function timerRecord(row: TimerRow): TimerRecord {
@@ -172,8 +169,8 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
   const sorted: Slot[] = [];
   /** Open incidents (neither resolved, closed nor cancelled) by dedup key, oldest first. */
   const openByDedupKey = new Map<string, string[]>();
-  /** Incident recorded by the commit that used the key (the stored, immutable record). */
-  const idempotency = new Map<string, Incident>();
+  /** Fingerprint and incident recorded by the commit that used the key (stored, immutable). */
+  const idempotency = new Map<string, { fingerprint: string; incident: Incident }>();
   /** Every pending timer, by id. */
   const pendingTimers = new Map<string, TimerRow>();
   /** Every outbox message ever committed, by id (uniqueness, settling). */
@@ -282,9 +279,12 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
       }
       const slot = incidents.get(id);
       const actual = slot === undefined ? null : slot.incident.version;
-      const key = change.idempotencyKey;
-      if (key !== undefined) {
-        if (typeof key !== 'string') throw invalid('`idempotencyKey` must be a string');
+      const key = change.idempotency?.key;
+      const fingerprint = change.idempotency?.fingerprint;
+      if (change.idempotency !== undefined) {
+        if (typeof key !== 'string' || typeof fingerprint !== 'string') {
+          throw invalid('`idempotency` must be { key: string, fingerprint: string }');
+        }
         if (idempotency.has(key)) {
           throw new ConcurrencyError(
             id,
@@ -312,6 +312,16 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
         );
       }
       const incident = importRecord<Incident>(source, 'commit.incident');
+      const dedupKey = openKey(incident);
+      const holder = dedupKey === undefined ? undefined : openByDedupKey.get(dedupKey)?.find((other) => other !== id);
+      if (holder !== undefined) {
+        throw new ConcurrencyError(
+          id,
+          expected,
+          actual,
+          `Incident "${holder}" is already open with dedup key "${dedupKey}"; nothing was written`,
+        );
+      }
 
       const entriesIn = change.entries;
       if (!Array.isArray(entriesIn)) throw invalid('`entries` must be an array');
@@ -442,12 +452,12 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
         if (before !== undefined) unindexDedup(before, id);
         if (after !== undefined) indexDedup(after, id);
       }
-      if (key !== undefined) idempotency.set(key, incident);
+      if (key !== undefined && fingerprint !== undefined) idempotency.set(key, { fingerprint, incident });
       if (fired !== undefined) deleteTimer(fired);
       for (const cancelled of timers.cancel as string[]) deleteTimer(cancelled);
       for (const row of timerRows) upsertTimer(target, row);
       for (const row of outboxRows) addOutbox(target, row);
-      if (TERMINAL.has(incident.status) && (previous === null || !TERMINAL.has(previous.status))) {
+      if (isTerminal(incident.status) && (previous === null || !isTerminal(previous.status))) {
         // Arrays grow with spare capacity; a closed incident keeps exact-size copies.
         target.entries = target.entries.slice();
         if (target.outbox !== null) target.outbox = target.outbox.slice();
@@ -455,8 +465,8 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
     },
 
     async idempotent(key) {
-      const incident = idempotency.get(key);
-      return incident === undefined ? null : copy(incident);
+      const record = idempotency.get(key);
+      return record === undefined ? null : { key, fingerprint: record.fingerprint, incident: copy(record.incident) };
     },
 
     async query(input: IncidentQuery): Promise<Page<Incident>> {

@@ -1,4 +1,5 @@
 import { StoreError } from '../domain/errors.js';
+import { findNotJson, isPlainObject } from '../domain/json.js';
 
 // ---------------------------------------------------------------------------------------------
 // Plain-data copies. Stored records are never mutated in place and never handed out, so they
@@ -9,11 +10,6 @@ import { StoreError } from '../domain/errors.js';
 export type AnyRecord = Record<string, unknown>;
 
 class NotJsonError extends Error {}
-
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * Copies caller data into the store, checking that it is plain JSON data. Object spread keeps
@@ -128,43 +124,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 /** Slow path for the error message: where is the first value that is not plain JSON data? */
-function findNotJson(value: unknown, path: string, seen: Set<object>): string | null {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-    case 'undefined':
-      return null;
-    case 'number':
-      return Number.isFinite(value) ? null : `${path} is ${value}`;
-    case 'object': {
-      if (value === null) return null;
-      if (seen.has(value)) return `${path} is a circular reference`;
-      seen.add(value);
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const found = findNotJson(value[i], `${path}[${i}]`, seen);
-          if (found) return found;
-        }
-      } else {
-        if (!isPlainObject(value)) return `${path} is a ${value.constructor?.name ?? 'non-plain object'}`;
-        for (const [key, item] of Object.entries(value)) {
-          const found = findNotJson(item, `${path}.${key}`, seen);
-          if (found) return found;
-        }
-      }
-      seen.delete(value);
-      return null;
-    }
-    default:
-      return `${path} is a ${typeof value}`;
-  }
-}
-
 export function importRecord<T>(value: unknown, what: string): T {
   try {
     return importValue(value) as T;
   } catch (cause) {
-    const where = findNotJson(value, what, new Set()) ?? `${what} is not plain JSON data`;
+    const where = findNotJson(value, what) ?? `${what} is not plain JSON data`;
     throw new StoreError(`Cannot store ${what}: records must be plain JSON data, but ${where}`, { cause });
   }
 }

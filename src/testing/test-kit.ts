@@ -1,8 +1,8 @@
 import { type Duration, toMs } from '../domain/duration.js';
 import { createSequentialIds } from '../domain/ids.js';
 import { createIncidentKit, type IncidentKit } from '../kit.js';
+import { channelMap } from '../notify/outbox.js';
 import type { CustomOf, CustomSchema, IncidentKitOptions } from '../options.js';
-import type { Channel } from '../ports/channel.js';
 import type { RunDueResult } from '../worker.js';
 import { FakeClock } from './fake-clock.js';
 import { RecordingChannel } from './recording-channel.js';
@@ -39,11 +39,10 @@ export function createTestKit<S extends CustomSchema | undefined = undefined>(
   const channels: Record<string, RecordingChannel> = {};
   if (options.channels === undefined) channels.recording = new RecordingChannel('recording');
   else {
-    // Keyed as the kit routes: by record key, or by each channel's name for a list.
-    const entries = Array.isArray(options.channels)
-      ? (options.channels as readonly Channel[]).map((c) => [c.name, c] as const)
-      : Object.entries(options.channels);
-    for (const [name, channel] of entries) if (channel instanceof RecordingChannel) channels[name] = channel;
+    // Keyed as the kit routes them.
+    for (const [name, channel] of channelMap(options.channels)) {
+      if (channel instanceof RecordingChannel) channels[name] = channel;
+    }
   }
   const kit = createIncidentKit<S>({
     ids: createSequentialIds('id_'),

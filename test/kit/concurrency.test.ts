@@ -83,10 +83,33 @@ describe('idempotency keys', () => {
     const { kit } = createTestKit();
     const first = await kit.report(REPORT, { idempotencyKey: 'report-1' });
     const before = await snapshot(kit, first.id);
-    const again = await kit.report({ ...REPORT, title: 'Another title' }, { idempotencyKey: 'report-1' });
+    const again = await kit.report(REPORT, { idempotencyKey: 'report-1' });
     expect(again).toEqual(first);
     expect((await kit.list()).items).toHaveLength(1);
     expect(await snapshot(kit, first.id)).toEqual(before);
+  });
+
+  test('the same key on a different request is refused, not replayed, and writes nothing', async () => {
+    const { kit } = createTestKit();
+    const first = await kit.report(REPORT, { idempotencyKey: 'k' });
+    const before = await snapshot(kit, first.id);
+    const refusals = await Promise.allSettled([
+      kit.report({ ...REPORT, title: 'Another title' }, { idempotencyKey: 'k' }),
+      kit.acknowledge(first.id, {}, { idempotencyKey: 'k' }),
+      kit
+        .note(first.id, { text: 'x' }, { idempotencyKey: 'note' })
+        .then(() => kit.resolve(first.id, { summary: 'y' }, { idempotencyKey: 'note' })),
+    ]);
+    for (const refusal of refusals) {
+      expect(refusal.status).toBe('rejected');
+      const error = (refusal as PromiseRejectedResult).reason;
+      expect(ValidationError.isInstance(error)).toBe(true);
+      expect(error.issues[0].path).toEqual(['idempotencyKey']);
+    }
+    expect((await kit.list()).items).toHaveLength(1);
+    const after = await snapshot(kit, first.id);
+    expect(after.incident.status).toBe('open');
+    expect(after.timeline).toHaveLength(before.timeline.length + 1); // only the note
   });
 
   test('a repeated command with the same key returns the first result and writes nothing', async () => {

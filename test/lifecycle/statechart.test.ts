@@ -202,23 +202,23 @@ const EXPECTED: Record<keyof typeof ROWS, Record<Column, Cell>> = {
   },
   'resolved.recovering (major)': {
     ...DATA, acknowledge: 'x', hold: 'x', resume: 'x', 'postUpdate+phase': 'x',
-    declareMajor: '~', downgradeMajor: 'x', resolve: 'x', recover: 'resolved.recovered',
+    declareMajor: '~', downgradeMajor: '=', resolve: 'x', recover: 'resolved.recovered',
     reopen: 'active.investigating', recordReview: '=', close: 'x', cancel: 'x',
   },
   'resolved.recovered (not major)': {
     ...DATA, acknowledge: 'x', hold: 'x', resume: 'x', 'postUpdate+phase': 'x',
-    declareMajor: '=', downgradeMajor: 'x', resolve: 'x', recover: 'x',
+    declareMajor: '=', downgradeMajor: '~', resolve: 'x', recover: 'x',
     reopen: 'active.investigating', recordReview: '=', close: 'closed', cancel: 'x',
   },
   'resolved.recovered (major, no review)': {
     // a major incident closes only once its review is recorded
     ...DATA, acknowledge: 'x', hold: 'x', resume: 'x', 'postUpdate+phase': 'x',
-    declareMajor: '~', downgradeMajor: 'x', resolve: 'x', recover: 'x',
+    declareMajor: '~', downgradeMajor: '=', resolve: 'x', recover: 'x',
     reopen: 'active.investigating', recordReview: '=', close: 'x', cancel: 'x',
   },
   'resolved.recovered (major, reviewed)': {
     ...DATA, acknowledge: 'x', hold: 'x', resume: 'x', 'postUpdate+phase': 'x',
-    declareMajor: '~', downgradeMajor: 'x', resolve: 'x', recover: 'x',
+    declareMajor: '~', downgradeMajor: '=', resolve: 'x', recover: 'x',
     reopen: 'active.investigating', recordReview: '=', close: 'closed', cancel: 'x',
   },
   // Terminal states take no command at all.

@@ -221,9 +221,16 @@ export function msgId(n: number): string {
   return `msg_${String(n).padStart(6, '0')}`;
 }
 
-type CommitParts = Partial<Omit<Commit, 'incident' | 'expectedVersion' | 'timers'>> & {
+type CommitParts = Partial<Omit<Commit, 'incident' | 'expectedVersion' | 'timers' | 'idempotency'>> & {
   timers?: Partial<Commit['timers']>;
+  /** Recorded with the fingerprint `fp:<key>`. */
+  idempotencyKey?: string;
 };
+
+/** The record `idempotent(key)` returns for a commit made with `commitOf(..., { idempotencyKey: key })`. */
+export function idempotencyRecord(key: string, incident: Incident) {
+  return { key, fingerprint: `fp:${key}`, incident };
+}
 
 export function commitOf(incident: Incident, expectedVersion: number, parts: CommitParts = {}): Commit {
   const change: Commit = {
@@ -234,7 +241,9 @@ export function commitOf(incident: Incident, expectedVersion: number, parts: Com
     outbox: parts.outbox ?? [],
   };
   if (parts.timers?.fired !== undefined) change.timers.fired = parts.timers.fired;
-  if (parts.idempotencyKey !== undefined) change.idempotencyKey = parts.idempotencyKey;
+  if (parts.idempotencyKey !== undefined) {
+    change.idempotency = { key: parts.idempotencyKey, fingerprint: `fp:${parts.idempotencyKey}` };
+  }
   return change;
 }
 

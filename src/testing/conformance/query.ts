@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ValidationError } from '../../domain/errors.js';
+import { ConcurrencyError, ValidationError } from '../../domain/errors.js';
 import type { Incident } from '../../domain/incident.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import { toIso } from '../../ports/clock.js';
@@ -10,12 +10,14 @@ import {
   commitOf,
   create,
   createMany,
+  expectNothingWritten,
   ids,
   incidentId,
   MINUTE,
   makeIncident,
   note,
   rejectsWith,
+  snapshot,
   T0,
   update,
 } from './fixtures.js';
@@ -250,6 +252,36 @@ export const queryChecks: Check[] = [
       assert.ok(closed && cancelled);
       const reopened = await create(store, makeIncident(5, { dedupKey: 'alert:db', status: 'new' }));
       assert.equal((await store.findOpenByDedupKey('alert:db'))?.id, reopened.id);
+    },
+  ],
+  [
+    'two open incidents never share a dedup key: the second commit fails with ConcurrencyError',
+    async (ctx) => {
+      const { store } = ctx;
+      const first = await create(store, makeIncident(1, { dedupKey: 'alert:db', status: 'open' }));
+      const other = await create(store, makeIncident(2, { status: 'open' }));
+      const before = await snapshot(ctx, [first.id, other.id]);
+      await rejectsWith(
+        store.commit(commitOf(makeIncident(3, { dedupKey: 'alert:db', status: 'new' }), 0)),
+        ConcurrencyError.isInstance,
+        'CONCURRENCY',
+      );
+      await rejectsWith(
+        store.commit(commitOf({ ...other, dedupKey: 'alert:db', version: 2 }, 1)),
+        ConcurrencyError.isInstance,
+        'CONCURRENCY',
+      );
+      await expectNothingWritten(ctx, [first.id, other.id], before, 'duplicate open dedup key');
+      assert.equal(await store.load(incidentId(3)), null);
+      // Concurrent creates: exactly one wins.
+      const results = await Promise.allSettled(
+        [4, 5, 6, 7].map((n) => store.commit(commitOf(makeIncident(n, { dedupKey: 'alert:web', status: 'new' }), 0))),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      // Once the holder is resolved, the key is free again; a closed one may keep it.
+      await update(store, first, { status: 'resolved', phase: 'recovered' });
+      await create(store, makeIncident(8, { dedupKey: 'alert:db', status: 'open' }));
+      assert.equal((await store.findOpenByDedupKey('alert:db'))?.id, incidentId(8));
     },
   ],
 ];

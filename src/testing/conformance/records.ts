@@ -9,6 +9,7 @@ import {
   commitOf,
   create,
   expectNothingWritten,
+  idempotencyRecord,
   incidentId,
   makeFullIncident,
   makeIncident,
@@ -48,7 +49,7 @@ export const recordChecks: Check[] = [
       await create(store, incident, { idempotencyKey: 'round-trip' });
       assert.deepStrictEqual(await store.load(incident.id), expected);
       assert.deepStrictEqual((await store.query({})).items, [expected]);
-      assert.deepStrictEqual(await store.idempotent('round-trip'), expected);
+      assert.deepStrictEqual(await store.idempotent('round-trip'), idempotencyRecord('round-trip', expected));
       const open = makeFullIncident(2);
       open.status = 'active';
       open.phase = 'investigating';
@@ -262,13 +263,13 @@ export const recordChecks: Check[] = [
     },
   ],
   [
-    'idempotent() returns the incident recorded with the key, as it was then',
+    'idempotent() returns the fingerprint and the incident recorded with the key, as it was then',
     async ({ store }) => {
       const v1 = await create(store, makeIncident(1), { idempotencyKey: 'report-1' });
       const v2 = await update(store, v1, { title: 'later' }, { idempotencyKey: 'update-1' });
       await update(store, v2, { title: 'even later' });
-      assert.deepStrictEqual(await store.idempotent('report-1'), v1);
-      assert.deepStrictEqual(await store.idempotent('update-1'), v2);
+      assert.deepStrictEqual(await store.idempotent('report-1'), idempotencyRecord('report-1', v1));
+      assert.deepStrictEqual(await store.idempotent('update-1'), idempotencyRecord('update-1', v2));
       assert.equal(await store.idempotent('never-used'), null);
     },
   ],
@@ -296,7 +297,7 @@ export const recordChecks: Check[] = [
         onIdempotencyKey,
       );
       await expectNothingWritten(ctx, [v1.id, other.id], before, 'reused idempotency key');
-      assert.deepStrictEqual(await store.idempotent('key-1'), v1);
+      assert.deepStrictEqual(await store.idempotent('key-1'), idempotencyRecord('key-1', v1));
     },
   ],
   [
@@ -350,7 +351,7 @@ export const recordChecks: Check[] = [
       mutate(await store.load(incident.id));
       mutate((await store.query({})).items[0] ?? null);
       mutate(await store.findOpenByDedupKey(incident.dedupKey as string));
-      mutate(await store.idempotent('k'));
+      mutate((await store.idempotent('k'))?.incident ?? null);
       const [entry] = await store.timeline(incident.id);
       if (entry?.type !== 'note') throw new assert.AssertionError({ message: 'expected the note entry' });
       entry.text = 'mutated';
@@ -371,7 +372,7 @@ export const recordChecks: Check[] = [
       claimed.attempts = 99;
 
       assert.deepStrictEqual(await store.load(incident.id), expected);
-      assert.deepStrictEqual(await store.idempotent('k'), expected);
+      assert.deepStrictEqual(await store.idempotent('k'), idempotencyRecord('k', expected));
       assert.deepStrictEqual(await store.timeline(incident.id), [note(incident.id, 1, 'reported')]);
       assert.deepStrictEqual(await store.timers(incident.id), [timer(incident, 'escalation', T0)]);
       const [after] = await store.outbox(incident.id);

@@ -1,0 +1,96 @@
+import { initialTransition, transition } from 'xstate';
+import { type Actor, type Incident, SYSTEM_ACTOR } from '../domain/incident.js';
+import type { NewTimelineEntry, TimelineEntry } from '../domain/timeline.js';
+import { toIso } from '../ports/clock.js';
+import type { PriorityPolicy } from '../priority/itil.js';
+import { applyEvent } from './apply.js';
+import { mergeTimerEffects, type TimerEffects, timerEffects } from './effects.js';
+import { incidentMachine, type LifecycleEvent } from './machine.js';
+import { contextOf, type LifecycleSettings, snapshotOf, statusOf } from './snapshot.js';
+
+/** What deciding needs besides the incident and the event. */
+export interface DecideContext {
+  settings: LifecycleSettings;
+  priority: PriorityPolicy;
+  now: number;
+  actor: Actor;
+}
+
+/** Everything one commit writes for an incident. No entries means there is nothing to write. */
+export interface Decision {
+  incident: Incident;
+  entries: TimelineEntry[];
+  timers: TimerEffects;
+}
+
+/** No timer changes. */
+export const NO_TIMERS: TimerEffects = { set: [], cancel: [] };
+
+/**
+ * The next version of `before`: `changed` with `version`, `lastSeq` and `updatedAt` moved on,
+ * and `entries` stamped with their place in the timeline, the instant and the actor.
+ */
+export function advance(
+  before: Incident,
+  changed: Incident,
+  entries: readonly NewTimelineEntry[],
+  now: number,
+  actor: Actor,
+): Omit<Decision, 'timers'> {
+  const at = toIso(now);
+  return {
+    incident: { ...changed, version: before.version + 1, lastSeq: before.lastSeq + entries.length, updatedAt: at },
+    entries: entries.map((entry, i) => ({
+      ...entry,
+      incidentId: before.id,
+      seq: before.lastSeq + 1 + i,
+      at,
+      actor,
+    })) as TimelineEntry[],
+  };
+}
+
+/**
+ * Runs `event` through the lifecycle machine (as a pure reducer) and the data reducers: the
+ * incident's next version, its new timeline entries and its timer changes. Null when the
+ * incident's state does not take the event.
+ */
+export function decide(incident: Incident, event: LifecycleEvent, ctx: DecideContext): Decision | null {
+  const snapshot = snapshotOf(incident, ctx.settings, ctx.now);
+  if (!snapshot.can(event)) return null;
+  const [next, actions] = transition(incidentMachine, snapshot, event);
+  const applied = applyEvent(incident, event, {
+    at: toIso(ctx.now),
+    actor: ctx.actor,
+    priority: ctx.priority,
+    communicationCadenceMs: ctx.settings.communicationCadenceMs,
+  });
+  if (applied.entries.length === 0) return { incident, entries: [], timers: NO_TIMERS };
+  const changed = { ...applied.incident, ...statusOf(next.value) };
+  return {
+    ...advance(incident, changed, applied.entries, ctx.now, ctx.actor),
+    timers: timerEffects(actions, incident.id, ctx.now),
+  };
+}
+
+/**
+ * The first commit of a new incident: the machine's initial state, the `reported` entry, and,
+ * when `triage` is given, the automatic prioritization by the system actor, all as version 1.
+ */
+export function create(
+  draft: Incident,
+  reported: NewTimelineEntry,
+  ctx: DecideContext,
+  triage?: LifecycleEvent,
+): Decision {
+  const [, actions] = initialTransition(incidentMachine, contextOf(draft, ctx.settings, ctx.now));
+  const created = advance(draft, draft, [reported], ctx.now, ctx.actor);
+  const initial: Decision = { ...created, timers: timerEffects(actions, draft.id, ctx.now) };
+  const triaged = triage && decide(created.incident, triage, { ...ctx, actor: SYSTEM_ACTOR });
+  if (!triaged || triaged.entries.length === 0) return initial;
+  return {
+    incident: { ...triaged.incident, version: 1 },
+    entries: [...initial.entries, ...triaged.entries],
+    timers: mergeTimerEffects(initial.timers, triaged.timers),
+  };
+}
