@@ -38,3 +38,13 @@ export const TRIAGED_REPORT = {
   impact: 'high',
   urgency: 'high',
 } as const;
+
+/** The error a promise rejects with; fails the test if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}

@@ -9,6 +9,7 @@ import {
 import { createTestKit, FakeClock } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
+import { rejection } from '../support.js';
 
 type Kit = ReturnType<typeof createTestKit>['kit'];
 
@@ -24,15 +25,6 @@ const at = (minutes: number) => new Date(Date.parse(START) + minutes * 60_000).t
 async function entries(kit: Kit, id: string, type?: TimelineEntry['type']): Promise<TimelineEntry[]> {
   const timeline = await kit.timeline(id);
   return type ? timeline.filter((e) => e.type === type) : timeline;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
 }
 
 describe('report', () => {

@@ -8,16 +8,7 @@ import {
 import { createTestKit, FakeClock } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { TRIAGED_REPORT as REPORT } from '../support.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
+import { TRIAGED_REPORT as REPORT, rejection } from '../support.js';
 
 describe('deduplication under concurrency', () => {
   test('concurrent reports with one dedup key open one incident and absorb the rest', async () => {
