@@ -27,6 +27,8 @@ export type BackgroundStage = 'timer' | 'delivery' | 'worker' | 'listener';
 export type IncidentKitEvents<C = CustomFields> = {
   [T in TimelineEntryType as `incident.${T}`]: (event: IncidentEvent<T, C>) => void;
 } & {
+  /** A triage changed the priority (or set the first one); payload as `incident.triaged`. */
+  'incident.prioritized': (event: IncidentEvent<'triaged', C>) => void;
   'timer.fired': (event: { timer: TimerRecord; incident: Incident<C> }) => void;
   'timer.skipped': (event: { timer: TimerRecord; reason: string }) => void;
   'notification.delivered': (event: NotificationEvent) => void;

@@ -77,6 +77,7 @@ export {
   CancelReasonSchema,
   type CustomFields,
   DEFAULT_ENVIRONMENTS,
+  DEFAULT_LEVELS,
   EnvironmentSchema,
   EscalationKindSchema,
   EscalationModeSchema,
@@ -98,6 +99,7 @@ export {
   ParticipantSchema,
   type Phase,
   PhaseSchema,
+  PRIORITY_ORDER,
   type Priority,
   PrioritySchema,
   type Reporter,
@@ -184,12 +186,34 @@ export type {
   TimerRecord,
 } from './ports/store.js';
 export {
-  ITIL_MATRIX,
-  itilPriorityPolicy,
+  CONDITION_FIELDS,
+  type Condition,
+  type ConditionField,
+  ConditionSchema,
+  type FieldCondition,
+  OPERATORS,
+  type Operator,
+} from './priority/conditions.js';
+export { defaultPriorityRules, ITIL_MATRIX } from './priority/defaults.js';
+export { createPriorityEngine, itilPriorityPolicy } from './priority/engine.js';
+export {
+  type CategoryRule,
+  definePriorityPolicy,
+  type Effect,
+  type MatrixScope,
+  type PriorityMatrix,
+  type PriorityPolicyConfig,
+  type PriorityPolicyDefinition,
+  PriorityPolicySchema,
+  type PriorityRule,
+} from './priority/policy.js';
+export {
+  type FactNeeds,
   type PriorityDecision,
   PriorityDecisionSchema,
+  type PriorityFacts,
   type PriorityInput,
   type PriorityPolicy,
-} from './priority/itil.js';
+} from './priority/types.js';
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js';
 export type { RunDueResult, Worker } from './worker.js';

@@ -17,7 +17,15 @@ import { findNotJson } from './domain/json.js';
 import { IncidentQuerySchema } from './domain/query.js';
 import type { NewTimelineEntry, TimelineEntry } from './domain/timeline.js';
 import type { IncidentKitEvents } from './events.js';
-import { advance, create, type DecideContext, type Decision, decide, NO_TIMERS } from './lifecycle/decide.js';
+import {
+  advance,
+  create,
+  type DecideContext,
+  type Decision,
+  decide,
+  NO_TIMERS,
+  withFollowUps,
+} from './lifecycle/decide.js';
 import { draftIncident } from './lifecycle/draft.js';
 import type { LifecycleEvent } from './lifecycle/machine.js';
 import { snapshotOf } from './lifecycle/snapshot.js';
@@ -31,6 +39,8 @@ import {
 } from './options.js';
 import { type Clock, toIso } from './ports/clock.js';
 import type { IdempotencyKey, IncidentQuery, IncidentStore, Page, TimerRecord } from './ports/store.js';
+import { deriveFacts, priorityInput } from './priority/facts.js';
+import { PriorityDecisionSchema, type PriorityFacts } from './priority/types.js';
 import { createWorker, type RunDueResult } from './worker.js';
 
 /** A command on an existing incident: id, input, options; resolves to the updated incident. */
@@ -163,15 +173,27 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
       ...(extra.idempotency ? { idempotency: extra.idempotency } : {}),
     });
     for (const entry of entries) {
-      const name = `incident.${entry.type}`;
       // Listeners get their own copy: what they change never reaches the caller.
-      if (emitter.listenerCount(name) > 0) emit(name, structuredClone({ incident, entry }));
+      const names = [`incident.${entry.type}`];
+      if (entry.type === 'triaged' && entry.priority !== entry.previousPriority) names.push('incident.prioritized');
+      for (const name of names) if (emitter.listenerCount(name) > 0) emit(name, structuredClone({ incident, entry }));
     }
     return incident as Incident<C>;
   }
 
-  function context(actor: Actor): DecideContext {
-    return { settings, priority, now: clock.now(), actor };
+  function context(actor: Actor, facts: PriorityFacts = {}): DecideContext {
+    return { settings, priority, facts, now: clock.now(), actor };
+  }
+
+  /** Impact and urgency must be levels of the priority policy. */
+  function checkLevels(what: string, levels: { impact?: string | undefined; urgency?: string | undefined }): void {
+    for (const axis of ['impact', 'urgency'] as const) {
+      const level = levels[axis];
+      if (level !== undefined && !priority.levels[axis].includes(level)) {
+        const expected = priority.levels[axis].join(', ');
+        throw invalid(what, axis, `Unknown ${axis} "${level}"; expected one of ${expected}`, level);
+      }
+    }
   }
 
   /** Decides one event and commits it; null if the state does not take it. */
@@ -277,7 +299,14 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
       throw new ConcurrencyError(id, opts.expectedVersion, incident.version);
     }
     const event = { ...input, type: name } as LifecycleEvent;
-    const decision = decide(incident, event, context(toActor(opts.actor)));
+    let facts: PriorityFacts = {};
+    if (name === 'triage') {
+      checkLevels('triage input', input as CommandInputs['triage']);
+      facts = await deriveFacts(priority.facts, incident, store, clock.now());
+    }
+    const ctx = context(toActor(opts.actor), facts);
+    const first = decide(incident, event, ctx);
+    const decision = first && withFollowUps(incident, first, ctx);
     if (decision === null) {
       throw new TransitionError(name, stateName(incident), allowed(incident), refusal(name, input, incident));
     }
@@ -289,6 +318,7 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   async function report(rawInput: ReportInputOf<S>, rawOptions?: CommandOptions): Promise<Incident<C>> {
     const opts = parseInput(CommandOptionsSchema, rawOptions, 'command options');
     const input = parseInput(ReportInputSchema, rawInput, 'report input');
+    checkLevels('report input', input);
     const custom = parseInput(customSchema, input.custom ?? {}, 'custom fields');
     const notJson = findNotJson(custom, 'custom');
     if (notJson) {
@@ -335,9 +365,19 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
       const number = formatNumber(numberPrefix, await store.nextNumber());
       const draft = draftIncident(input, { id: ids(), number, at: toIso(clock.now()), custom });
       const reported: NewTimelineEntry = { type: 'reported', reporter: input.reporter, title: input.title };
-      const triage: LifecycleEvent | undefined =
-        input.impact && input.urgency ? { type: 'triage', impact: input.impact, urgency: input.urgency } : undefined;
-      return commit(null, create(draft, reported, context(actor), triage), { idempotency });
+      // Prioritize at once when the policy can (impact and urgency given, or set by its rules).
+      const facts = await deriveFacts(priority.facts, draft, store, clock.now());
+      const preview = parseInput(
+        PriorityDecisionSchema,
+        priority.evaluate(priorityInput(draft, {}, facts)),
+        `decision of priority policy "${priority.name}"`,
+      );
+      if (preview.priority === null) {
+        draft.category = preview.category;
+        if (preview.subcategory !== undefined) draft.subcategory = preview.subcategory;
+      }
+      const triage: LifecycleEvent | undefined = preview.priority === null ? undefined : { type: 'triage' };
+      return commit(null, create(draft, reported, context(actor, facts), triage), { idempotency });
     };
     // Losing a race for the dedup key (another report opened or updated that incident first)
     // is retried, so that the report is absorbed by the winner.

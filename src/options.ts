@@ -5,7 +5,7 @@ import { DurationSchema } from './domain/duration.js';
 /** A duration of at least a second: shorter repeating timers would spin the worker. */
 const TimerDurationSchema = DurationSchema.pipe(z.number().min(1_000, 'Must be at least 1 second (PT1S)'));
 
-import { parseInput } from './domain/errors.js';
+import { parseInput, ValidationError } from './domain/errors.js';
 import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
 import { type CustomFields, DEFAULT_ENVIRONMENTS } from './domain/incident.js';
 import type { LifecycleSettings } from './lifecycle/snapshot.js';
@@ -15,7 +15,9 @@ import type { Channel } from './ports/channel.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import { type Logger, silentLogger } from './ports/logger.js';
 import type { IncidentStore } from './ports/store.js';
-import { itilPriorityPolicy, type PriorityPolicy } from './priority/itil.js';
+import { createPriorityEngine, itilPriorityPolicy } from './priority/engine.js';
+import type { PriorityPolicyConfig } from './priority/policy.js';
+import type { PriorityPolicy } from './priority/types.js';
 import { memoryStore } from './stores/memory.js';
 
 /** A zod schema for custom fields: an object schema, e.g. `z.object({ region: z.string() })`. */
@@ -54,8 +56,11 @@ export interface IncidentKitOptions<S extends CustomSchema | undefined = undefin
   store?: IncidentStore;
   /** Source of time. Default: the system clock; tests pass `FakeClock`. */
   clock?: Clock;
-  /** Prioritization policy. Default: the ITIL impact x urgency matrix. */
-  priority?: PriorityPolicy;
+  /**
+   * Prioritization: a policy as data (see `definePriorityPolicy`) or an engine. Default: the ITIL
+   * impact x urgency matrix with the default rules.
+   */
+  priority?: PriorityPolicy | PriorityPolicyConfig;
   /** Notification channels by name (or a list, named by each channel's `name`). */
   channels?: Record<string, Channel> | readonly Channel[];
   /** Zod object schema of your custom fields; `report()` validates `custom` against it. */
@@ -109,7 +114,7 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
   return {
     store: options.store ?? memoryStore(),
     clock,
-    priority: options.priority ?? itilPriorityPolicy(),
+    priority: resolvePriority(options.priority),
     channels: channelMap(options.channels),
     ids,
     logger: options.logger ?? silentLogger,
@@ -130,4 +135,23 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
     },
     custom: options.custom ?? z.record(z.string(), z.unknown()),
   };
+}
+
+function isPolicy(value: PriorityPolicy | PriorityPolicyConfig): value is PriorityPolicy {
+  return typeof (value as PriorityPolicy).evaluate === 'function';
+}
+
+/** The kit's priority policy; a bad policy's issues are reported under `priority.`. */
+function resolvePriority(priority: PriorityPolicy | PriorityPolicyConfig | undefined): PriorityPolicy {
+  if (priority === undefined) return itilPriorityPolicy();
+  if (isPolicy(priority)) return priority;
+  try {
+    return createPriorityEngine(priority);
+  } catch (error) {
+    if (!ValidationError.isInstance(error)) throw error;
+    throw new ValidationError(
+      'createIncidentKit options',
+      error.issues.map((issue) => ({ ...issue, path: ['priority', ...issue.path] })),
+    );
+  }
 }

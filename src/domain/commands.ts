@@ -19,52 +19,50 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 const name = text(200);
 
 /** Input of `kit.report()`. */
-export const ReportInputSchema = z
-  .strictObject({
-    title: text(300),
-    description: z.string().max(100_000).default(''),
-    reporter: ReporterSchema,
-    /** When it happened; defaults to now. */
-    reportedAt: InstantSchema.optional(),
-    /** Where the report came from: `web-form`, `email`, `prometheus`, ... */
-    source: name.optional(),
-    service: name,
-    environment: EnvironmentSchema.default('production'),
-    /** Customer or line of business. */
-    tenant: name.optional(),
-    category: name.default('general'),
-    subcategory: name.optional(),
-    /** With both impact and urgency the incident is prioritized at once and opens. */
-    impact: LevelSchema.optional(),
-    urgency: LevelSchema.optional(),
-    severity: name.optional(),
-    usersAffected: z.number().int().nonnegative().optional(),
-    flags: z
-      .strictObject({
-        security: z.boolean().optional(),
-        compliance: z.boolean().optional(),
-        financial: z.boolean().optional(),
-        reputation: z.boolean().optional(),
-      })
-      .default({}),
-    /** An open incident with the same key absorbs this report instead of a new one. */
-    dedupKey: text(500).optional(),
-    labels: z.array(text(200)).max(100).default([]),
-    team: name.optional(),
-    assignee: name.optional(),
-    parent: z.string().trim().min(1).optional(),
-    /** Custom fields, validated against the kit's `custom` schema. */
-    custom: z.record(z.string(), z.unknown()).optional(),
-  })
-  .refine((v) => (v.impact === undefined) === (v.urgency === undefined), {
-    message: 'Give impact and urgency together (to prioritize at once), or neither (to triage later)',
-    path: ['urgency'],
-  });
+export const ReportInputSchema = z.strictObject({
+  title: text(300),
+  description: z.string().max(100_000).default(''),
+  reporter: ReporterSchema,
+  /** When it happened; defaults to now. */
+  reportedAt: InstantSchema.optional(),
+  /** Where the report came from: `web-form`, `email`, `prometheus`, ... */
+  source: name.optional(),
+  service: name,
+  environment: EnvironmentSchema.default('production'),
+  /** Customer or line of business. */
+  tenant: name.optional(),
+  /** Left out: the priority policy may suggest one from the text; else `general`. */
+  category: name.optional(),
+  subcategory: name.optional(),
+  /** With both impact and urgency the incident is prioritized at once and opens. */
+  impact: LevelSchema.optional(),
+  urgency: LevelSchema.optional(),
+  severity: name.optional(),
+  usersAffected: z.number().int().nonnegative().optional(),
+  flags: z
+    .strictObject({
+      security: z.boolean().optional(),
+      compliance: z.boolean().optional(),
+      financial: z.boolean().optional(),
+      reputation: z.boolean().optional(),
+    })
+    .default({}),
+  /** An open incident with the same key absorbs this report instead of a new one. */
+  dedupKey: text(500).optional(),
+  labels: z.array(text(200)).max(100).default([]),
+  team: name.optional(),
+  assignee: name.optional(),
+  parent: z.string().trim().min(1).optional(),
+  /** Custom fields, validated against the kit's `custom` schema. */
+  custom: z.record(z.string(), z.unknown()).optional(),
+});
 
 /** Input of `kit.triage()`: (re)prioritize. */
 export const TriageInputSchema = z.strictObject({
-  impact: LevelSchema,
-  urgency: LevelSchema,
+  /** Default: the incident's current impact. Must be one of the priority policy's levels. */
+  impact: LevelSchema.optional(),
+  /** Default: the incident's current urgency. */
+  urgency: LevelSchema.optional(),
   category: name.optional(),
   subcategory: name.optional(),
   usersAffected: z.number().int().nonnegative().optional(),

@@ -24,11 +24,16 @@ export type Actor = z.infer<typeof ActorSchema>;
 /** The actor of what incidentkit does by itself: timers and automatic prioritization. */
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'incidentkit' };
 
-export const LevelSchema = z.enum(['high', 'medium', 'low']);
-/** Impact or urgency level. */
-export type Level = z.infer<typeof LevelSchema>;
+/** The default impact and urgency levels, most severe first. A priority policy may define others. */
+export const DEFAULT_LEVELS = ['high', 'medium', 'low'] as const;
+/** Impact or urgency level: `high`, `medium`, `low`, or a level of your priority policy. */
+export type Level = (typeof DEFAULT_LEVELS)[number] | (string & {});
+/** An impact or urgency level; the kit checks it against the priority policy's levels. */
+export const LevelSchema = z.string().trim().min(1).max(50) as z.ZodType<Level, Level>;
 
-export const PrioritySchema = z.enum(['P1', 'P2', 'P3', 'P4', 'P5']);
+/** Priorities, most urgent first. */
+export const PRIORITY_ORDER = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
+export const PrioritySchema = z.enum(PRIORITY_ORDER);
 export type Priority = z.infer<typeof PrioritySchema>;
 
 export const EnvironmentSchema = z.string().trim().min(1).max(100);

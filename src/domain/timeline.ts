@@ -20,10 +20,16 @@ export type Audience = z.infer<typeof AudienceSchema>;
 
 /** One reason behind a decision (priority, routing, escalation): which rule, and what it did. */
 export const ReasonSchema = z.object({
-  /** The rule or matrix cell, e.g. `itil.matrix[high][medium]`. */
+  /** The rule or matrix cell, e.g. `matrix[default][impact=high][urgency=medium]` or `rule:security-floor`. */
   rule: z.string(),
   /** What it means, in words. */
   detail: z.string(),
+  /** The field the reason changed, e.g. `priority` or `impact`. */
+  field: z.string().optional(),
+  /** The field's value before (absent when it had none). */
+  before: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  /** The field's value after. */
+  after: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });
 export type Reason = z.infer<typeof ReasonSchema>;
 
@@ -50,6 +56,13 @@ export const TimelineEntrySchema = z.discriminatedUnion('type', [
     previousPriority: PrioritySchema.nullable(),
     impact: LevelSchema,
     urgency: LevelSchema,
+    /** The category after triage (suggested or set by a rule, else as reported). */
+    category: z.string().optional(),
+    subcategory: z.string().optional(),
+    /** `automatic`: declared major by a rule; `candidate`: a rule suggests declaring it. */
+    major: z.enum(['automatic', 'candidate']).optional(),
+    /** Labels rules added. */
+    labels: z.array(z.string()).optional(),
     reasons: z.array(ReasonSchema),
   }),
   entry('acknowledged', { note: z.string().optional() }),

@@ -2,12 +2,8 @@ import type { CommandInputs } from '../domain/commands.js';
 import { NotFoundError, parseInput, ValidationError } from '../domain/errors.js';
 import type { Actor, Assignment, EscalationStep, Incident, Participant, Role } from '../domain/incident.js';
 import type { NewTimelineEntry } from '../domain/timeline.js';
-import {
-  type PriorityDecision,
-  PriorityDecisionSchema,
-  type PriorityInput,
-  type PriorityPolicy,
-} from '../priority/itil.js';
+import { priorityInput } from '../priority/facts.js';
+import { PriorityDecisionSchema, type PriorityFacts, type PriorityPolicy } from '../priority/types.js';
 import type { LifecycleEvent } from './machine.js';
 
 /** What applying an event needs besides the incident. */
@@ -16,6 +12,8 @@ export interface ApplyContext {
   at: string;
   actor: Actor;
   priority: PriorityPolicy;
+  /** Derived facts for the priority policy (triage only). */
+  facts: PriorityFacts;
   /** Communication cadence in ms, for the reminder's text. */
   communicationCadenceMs: number | undefined;
 }
@@ -92,23 +90,26 @@ function escalate(
 
 const reducers: Reducers = {
   triage(incident, event, ctx) {
-    if (event.category !== undefined) incident.category = event.category;
-    if (event.subcategory !== undefined) incident.subcategory = event.subcategory;
-    if (event.usersAffected !== undefined) incident.usersAffected = event.usersAffected;
-    const decision = evaluatePriority(ctx.priority, {
-      impact: event.impact,
-      urgency: event.urgency,
-      service: incident.service,
-      environment: incident.environment,
-      tenant: incident.tenant,
-      category: incident.category,
-      usersAffected: incident.usersAffected,
-      flags: incident.flags,
-    });
+    const decision = parseInput(
+      PriorityDecisionSchema,
+      ctx.priority.evaluate(priorityInput(incident, event, ctx.facts)),
+      `decision of priority policy "${ctx.priority.name}"`,
+    );
+    if (decision.priority === null || decision.impact === null || decision.urgency === null) {
+      throw new ValidationError('triage input', [
+        { code: 'custom', path: ['impact'], message: 'Impact and urgency are needed to prioritize', input: event },
+      ]);
+    }
     const previousPriority = incident.priority;
     incident.impact = decision.impact;
     incident.urgency = decision.urgency;
     incident.priority = decision.priority;
+    incident.category = decision.category;
+    if (decision.subcategory === undefined) delete incident.subcategory;
+    else incident.subcategory = decision.subcategory;
+    if (event.usersAffected !== undefined) incident.usersAffected = event.usersAffected;
+    const added = decision.labels.filter((label) => !incident.labels.includes(label));
+    if (added.length > 0) incident.labels = [...incident.labels, ...added];
     const reasons = event.reason
       ? [{ rule: 'triage.reason', detail: event.reason }, ...decision.reasons]
       : decision.reasons;
@@ -119,6 +120,10 @@ const reducers: Reducers = {
         previousPriority,
         impact: decision.impact,
         urgency: decision.urgency,
+        category: decision.category,
+        ...(decision.subcategory === undefined ? {} : { subcategory: decision.subcategory }),
+        ...(decision.major === null ? {} : { major: decision.major }),
+        ...(added.length === 0 ? {} : { labels: added }),
         reasons,
       },
     ];
@@ -271,11 +276,6 @@ const reducers: Reducers = {
     return [{ type: 'closed', automatic: true }];
   },
 };
-
-/** Runs the policy and checks what it returns: a broken policy must not corrupt incidents. */
-function evaluatePriority(policy: PriorityPolicy, input: PriorityInput): PriorityDecision {
-  return parseInput(PriorityDecisionSchema, policy.evaluate(input), `decision of priority policy "${policy.name}"`);
-}
 
 function runningClock(incident: Incident): string {
   return incident.sla.clocks.find((c) => !c.metAt && !c.breachedAt)?.name ?? 'resolution';

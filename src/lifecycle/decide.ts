@@ -2,7 +2,7 @@ import { initialTransition, transition } from 'xstate';
 import { type Actor, type Incident, SYSTEM_ACTOR } from '../domain/incident.js';
 import type { NewTimelineEntry, TimelineEntry } from '../domain/timeline.js';
 import { toIso } from '../ports/clock.js';
-import type { PriorityPolicy } from '../priority/itil.js';
+import type { PriorityFacts, PriorityPolicy } from '../priority/types.js';
 import { applyEvent } from './apply.js';
 import { mergeTimerEffects, type TimerEffects, timerEffects } from './effects.js';
 import { incidentMachine, type LifecycleEvent } from './machine.js';
@@ -12,6 +12,8 @@ import { contextOf, type LifecycleSettings, snapshotOf, statusOf } from './snaps
 export interface DecideContext {
   settings: LifecycleSettings;
   priority: PriorityPolicy;
+  /** Derived facts for the priority policy; only triage reads them. */
+  facts: PriorityFacts;
   now: number;
   actor: Actor;
 }
@@ -63,6 +65,7 @@ export function decide(incident: Incident, event: LifecycleEvent, ctx: DecideCon
     at: toIso(ctx.now),
     actor: ctx.actor,
     priority: ctx.priority,
+    facts: ctx.facts,
     communicationCadenceMs: ctx.settings.communicationCadenceMs,
   });
   if (applied.entries.length === 0) return { incident, entries: [], timers: NO_TIMERS };
@@ -71,6 +74,29 @@ export function decide(incident: Incident, event: LifecycleEvent, ctx: DecideCon
     ...advance(incident, changed, applied.entries, ctx.now, ctx.actor),
     timers: timerEffects(actions, incident.id, ctx.now),
   };
+}
+
+/** `decision` followed by `event` on its result, as one commit from `before`. */
+export function andThen(before: Incident, decision: Decision, event: LifecycleEvent, ctx: DecideContext): Decision {
+  const next = decide(decision.incident, event, ctx);
+  if (next === null || next.entries.length === 0) return decision;
+  return {
+    incident: { ...next.incident, version: before.version + 1 },
+    entries: [...decision.entries, ...next.entries],
+    timers: mergeTimerEffects(decision.timers, next.timers),
+  };
+}
+
+/**
+ * What a decision asks to happen next in the same commit: a triage whose rules declare the
+ * incident major automatically declares it major, as the system.
+ */
+export function withFollowUps(before: Incident, decision: Decision, ctx: DecideContext): Decision {
+  const triaged = decision.entries.find((e) => e.type === 'triaged');
+  if (triaged?.type !== 'triaged' || triaged.major !== 'automatic' || decision.incident.major) return decision;
+  const rules = triaged.reasons.filter((r) => r.field === 'major' && r.after === 'automatic').map((r) => r.rule);
+  const reason = `Priority rule ${rules.join(', ')} declares it major`;
+  return andThen(before, decision, { type: 'declareMajor', reason }, { ...ctx, actor: SYSTEM_ACTOR });
 }
 
 /**
@@ -84,13 +110,11 @@ export function create(
   triage?: LifecycleEvent,
 ): Decision {
   const [, actions] = initialTransition(incidentMachine, contextOf(draft, ctx.settings, ctx.now));
-  const created = advance(draft, draft, [reported], ctx.now, ctx.actor);
-  const initial: Decision = { ...created, timers: timerEffects(actions, draft.id, ctx.now) };
-  const triaged = triage && decide(created.incident, triage, { ...ctx, actor: SYSTEM_ACTOR });
-  if (!triaged || triaged.entries.length === 0) return initial;
-  return {
-    incident: { ...triaged.incident, version: 1 },
-    entries: [...initial.entries, ...triaged.entries],
-    timers: mergeTimerEffects(initial.timers, triaged.timers),
+  const created: Decision = {
+    ...advance(draft, draft, [reported], ctx.now, ctx.actor),
+    timers: timerEffects(actions, draft.id, ctx.now),
   };
+  if (!triage) return created;
+  const triaged = andThen(draft, created, triage, { ...ctx, actor: SYSTEM_ACTOR });
+  return withFollowUps(draft, triaged, ctx);
 }

@@ -31,7 +31,7 @@ export function draftIncident(
     reportedAt: input.reportedAt ?? at,
     service: input.service,
     environment: input.environment,
-    category: input.category,
+    category: input.category ?? 'general',
     impact: input.impact ?? null,
     urgency: input.urgency ?? null,
     priority: null,

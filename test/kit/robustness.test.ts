@@ -49,6 +49,7 @@ describe('configuration guards', () => {
   test('a priority policy that returns nonsense is a ValidationError and nothing is written', async () => {
     const broken: PriorityPolicy = {
       name: 'broken',
+      levels: { impact: ['high', 'low'], urgency: ['high', 'low'] },
       evaluate: () => ({ priority: 'P9', impact: 'high', urgency: 'high', reasons: [] }) as never,
     };
     const { kit } = createTestKit({ priority: broken });
@@ -60,11 +61,27 @@ describe('configuration guards', () => {
 });
 
 describe('input guards', () => {
-  test('impact without urgency is refused instead of silently staying new', async () => {
+  test('impact alone leaves it new, unless a rule of the policy supplies the urgency', async () => {
     const { kit } = createTestKit();
-    const error = await rejection(kit.report({ ...REPORT, urgency: undefined }));
-    expect(ValidationError.isInstance(error)).toBe(true);
-    expect((error as ValidationError).issues[0]?.path).toEqual(['urgency']);
+    const alone = await kit.report({ ...REPORT, urgency: undefined });
+    expect([alone.status, alone.priority]).toEqual(['new', null]);
+    const withRule = createTestKit({
+      priority: {
+        rules: [
+          {
+            id: 'monitoring-is-urgent',
+            when: { field: 'reporter.kind', op: 'equals', value: 'monitoring' },
+            effects: [{ type: 'setUrgency', level: 'high' }],
+          },
+        ],
+      },
+    });
+    const alert = await withRule.kit.report({
+      ...REPORT,
+      urgency: undefined,
+      reporter: { name: 'Prometheus', kind: 'monitoring' },
+    });
+    expect([alert.status, alert.priority, alert.urgency]).toEqual(['open', 'P1', 'high']);
   });
 
   test('custom fields must stay plain JSON data, or nothing is written', async () => {

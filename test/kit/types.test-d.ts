@@ -73,8 +73,10 @@ test('command inputs are checked at compile time', () => {
   kit.postUpdate(id, { audience: 'everyone', message: 'x' });
   // @ts-expect-error phases are those of active
   kit.postUpdate(id, { audience: 'customers', message: 'x', phase: 'recovering' });
-  // @ts-expect-error impact is high, medium or low
+  // levels are the policy's (checked at run time), so any text compiles
   kit.triage(id, { impact: 'critical', urgency: 'high' });
+  // @ts-expect-error but a level is text
+  kit.triage(id, { impact: 3 });
   // @ts-expect-error the input is required
   kit.cancel(id);
   // @ts-expect-error cancel reasons are a closed list

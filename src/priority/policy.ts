@@ -1,0 +1,284 @@
+import { z } from 'zod';
+import { DurationSchema } from '../domain/duration.js';
+import { parseInput, ValidationError } from '../domain/errors.js';
+import { DEFAULT_LEVELS, type Level, LevelSchema, type Priority, PrioritySchema } from '../domain/incident.js';
+import { type Condition, ConditionSchema } from './conditions.js';
+import type { PriorityInput } from './types.js';
+
+/** What a matching rule does. Effects on priority apply after the matrix, in rule order. */
+export type Effect =
+  /** Set impact (or urgency) to a level of the policy. */
+  | { type: 'setImpact' | 'setUrgency'; level: Level }
+  /** Raise impact (or urgency) to at least this level; never lowers it. */
+  | { type: 'raiseImpact' | 'raiseUrgency'; to: Level }
+  /** Make the priority `by` steps more (raise) or less (lower) urgent: P3 raised by 1 is P2. */
+  | { type: 'raise' | 'lower'; by: number }
+  /** At least this urgent (`floor: P2` turns P3 into P2) or at most (`cap: P3` turns P1 into P3). */
+  | { type: 'floor' | 'cap'; priority: Priority }
+  /** Declare the incident major (`automatic`) or suggest it (`candidate`, adds the `major-candidate` label). */
+  | { type: 'major'; mode: 'automatic' | 'candidate' }
+  | { type: 'addLabels'; labels: readonly string[] }
+  | { type: 'setCategory'; category: string; subcategory?: string };
+
+/** A rule: when the condition holds, the effects apply. */
+export interface PriorityRule {
+  /** Stable id, named in the reasons (`rule:<id>`). */
+  id: string;
+  description?: string;
+  /** A declarative condition, or a function for what data cannot say. */
+  when: Condition | ((input: PriorityInput) => boolean);
+  effects: readonly Effect[];
+}
+
+/** Which incidents a matrix applies to; every key given must match. More keys = more specific. */
+export interface MatrixScope {
+  service?: string | undefined;
+  tenant?: string | undefined;
+  environment?: string | undefined;
+  category?: string | undefined;
+}
+
+/** An impact x urgency table, used where its scope matches. */
+export interface PriorityMatrix {
+  /** Named in the reasons; defaults to its scope, e.g. `tenant=acme,service=payments`. */
+  name?: string;
+  scope?: MatrixScope;
+  /** `table[impact][urgency]`; every cell of the level sets is required. */
+  table: Readonly<Record<string, Readonly<Record<string, Priority>>>>;
+}
+
+/** Category suggestion: when the title or description matches, set the category. */
+export interface CategoryRule {
+  id: string;
+  /** Any of these words (case-insensitive, whole words) in the title or description. */
+  keywords?: readonly string[];
+  /** Or this regular expression (case-insensitive). */
+  pattern?: string;
+  category: string;
+  subcategory?: string;
+}
+
+/** A policy as data: `definePriorityPolicy()` validates it; `createPriorityEngine()` compiles it. */
+export interface PriorityPolicyConfig {
+  /** Named in the reasons. Default `custom`. */
+  name?: string;
+  /** Impact and urgency levels, most severe first. Default high, medium, low. */
+  levels?: { impact?: readonly string[]; urgency?: readonly string[] };
+  /** Tables by scope. Without an unscoped table, the default levels use the ITIL matrix. */
+  matrices?: readonly PriorityMatrix[];
+  /** Your rules, in order, after the default rules. */
+  rules?: readonly PriorityRule[];
+  /** Include the built-in rules (`defaultPriorityRules()`). Default true. */
+  defaultRules?: boolean;
+  /** Category suggestion for reports that leave the category out; first match wins. */
+  categories?: readonly CategoryRule[];
+  /** Settings of the derived facts rules can read. */
+  facts?: {
+    /** `facts.recentSimilar` counts open incidents on the service reported within this window. Default 30 min. */
+    recentSimilarWindow?: number | string;
+    /** `facts.slaTier` by tenant. */
+    slaTiers?: Readonly<Record<string, string>>;
+    /** `facts.slaTier` of tenants not in `slaTiers` (and of incidents without a tenant). */
+    defaultSlaTier?: string;
+    /** `facts.businessHours`: a weekly window in an IANA time zone. */
+    businessHours?: { timeZone: string; days?: readonly number[]; start: string; end: string };
+  };
+}
+
+const PriorityRuleEffectSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.enum(['setImpact', 'setUrgency']), level: LevelSchema }),
+  z.strictObject({ type: z.enum(['raiseImpact', 'raiseUrgency']), to: LevelSchema }),
+  z.strictObject({ type: z.enum(['raise', 'lower']), by: z.number().int().min(1).max(4) }),
+  z.strictObject({ type: z.enum(['floor', 'cap']), priority: PrioritySchema }),
+  z.strictObject({ type: z.literal('major'), mode: z.enum(['automatic', 'candidate']) }),
+  z.strictObject({ type: z.literal('addLabels'), labels: z.array(z.string().trim().min(1).max(200)).min(1) }),
+  z.strictObject({
+    type: z.literal('setCategory'),
+    category: z.string().trim().min(1),
+    subcategory: z.string().trim().min(1).optional(),
+  }),
+]);
+
+const RuleSchema = z.strictObject({
+  id: z.string().trim().min(1).max(200),
+  description: z.string().optional(),
+  when: z.union([z.custom<(input: PriorityInput) => boolean>((v) => typeof v === 'function'), ConditionSchema]),
+  effects: z.array(PriorityRuleEffectSchema).min(1),
+});
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** Zod schema of a {@link PriorityPolicyConfig}; `definePriorityPolicy()` adds the cross-field checks. */
+export const PriorityPolicySchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).default('custom'),
+  levels: z
+    .strictObject({
+      impact: z.array(LevelSchema).min(2).max(10).optional(),
+      urgency: z.array(LevelSchema).min(2).max(10).optional(),
+    })
+    .default({}),
+  matrices: z
+    .array(
+      z.strictObject({
+        name: z.string().trim().min(1).optional(),
+        scope: z
+          .strictObject({
+            service: z.string().min(1).optional(),
+            tenant: z.string().min(1).optional(),
+            environment: z.string().min(1).optional(),
+            category: z.string().min(1).optional(),
+          })
+          .default({}),
+        table: z.record(z.string(), z.record(z.string(), PrioritySchema)),
+      }),
+    )
+    .default([]),
+  rules: z.array(RuleSchema).default([]),
+  defaultRules: z.boolean().default(true),
+  categories: z
+    .array(
+      z
+        .strictObject({
+          id: z.string().trim().min(1),
+          keywords: z.array(z.string().trim().min(1)).min(1).optional(),
+          pattern: z.string().min(1).optional(),
+          category: z.string().trim().min(1),
+          subcategory: z.string().trim().min(1).optional(),
+        })
+        .refine((c) => c.keywords !== undefined || c.pattern !== undefined, {
+          message: 'Give keywords or a pattern',
+        }),
+    )
+    .default([]),
+  facts: z
+    .strictObject({
+      recentSimilarWindow: DurationSchema.default(30 * 60_000),
+      slaTiers: z.record(z.string(), z.string().min(1)).default({}),
+      defaultSlaTier: z.string().min(1).optional(),
+      businessHours: z
+        .strictObject({
+          timeZone: z.string().min(1),
+          days: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+          start: z.string().regex(TIME, 'Expected HH:MM'),
+          end: z.string().regex(TIME, 'Expected HH:MM'),
+        })
+        .optional(),
+    })
+    .default({ recentSimilarWindow: 30 * 60_000, slaTiers: {} }),
+});
+
+/** A validated policy: what `createPriorityEngine()` compiles. */
+export type PriorityPolicyDefinition = Omit<z.output<typeof PriorityPolicySchema>, 'levels'> & {
+  levels: { impact: readonly Level[]; urgency: readonly Level[] };
+};
+
+type Issue = z.core.$ZodIssue;
+
+const DEFAULT_LEVELS_REF: readonly Level[] = DEFAULT_LEVELS;
+
+function custom(path: PropertyKey[], message: string, input?: unknown): Issue {
+  return { code: 'custom', path, message, input } as Issue;
+}
+
+function checkLevels(def: PriorityPolicyDefinition, issues: Issue[]): void {
+  for (const axis of ['impact', 'urgency'] as const) {
+    const seen = new Set<string>();
+    def.levels[axis].forEach((level, i) => {
+      if (seen.has(level)) issues.push(custom(['levels', axis, i], `Level "${level}" is listed twice`, level));
+      seen.add(level);
+    });
+  }
+  const impact = new Set(def.levels.impact);
+  const urgency = new Set(def.levels.urgency);
+  def.matrices.forEach((matrix, m) => {
+    for (const i of def.levels.impact) {
+      const row = matrix.table[i];
+      if (!row) {
+        issues.push(custom(['matrices', m, 'table', i], `Missing row for impact "${i}"`));
+        continue;
+      }
+      for (const u of def.levels.urgency) {
+        if (row[u] === undefined) {
+          issues.push(custom(['matrices', m, 'table', i, u], `Missing cell impact "${i}" x urgency "${u}"`));
+        }
+      }
+      for (const u of Object.keys(row)) {
+        if (!urgency.has(u)) issues.push(custom(['matrices', m, 'table', i, u], `Unknown urgency level "${u}"`, u));
+      }
+    }
+    for (const i of Object.keys(matrix.table)) {
+      if (!impact.has(i)) issues.push(custom(['matrices', m, 'table', i], `Unknown impact level "${i}"`, i));
+    }
+  });
+  def.rules.forEach((rule, r) => {
+    rule.effects.forEach((effect, e) => {
+      const axis =
+        effect.type === 'setImpact' || effect.type === 'raiseImpact'
+          ? impact
+          : effect.type === 'setUrgency' || effect.type === 'raiseUrgency'
+            ? urgency
+            : null;
+      const level = 'level' in effect ? effect.level : 'to' in effect ? effect.to : undefined;
+      if (axis && level !== undefined && !axis.has(level)) {
+        const key = 'level' in effect ? 'level' : 'to';
+        issues.push(custom(['rules', r, 'effects', e, key], `"${level}" is not one of the policy's levels`, level));
+      }
+    });
+  });
+}
+
+/** How many scope keys a matrix sets: the most specific matching matrix wins. */
+export function specificity(scope: MatrixScope): number {
+  return Object.values(scope).filter((v) => v !== undefined).length;
+}
+
+/** Two scopes that can both match one incident: no key with different values. */
+function overlap(a: MatrixScope, b: MatrixScope): boolean {
+  for (const key of ['service', 'tenant', 'environment', 'category'] as const) {
+    if (a[key] !== undefined && b[key] !== undefined && a[key] !== b[key]) return false;
+  }
+  return true;
+}
+
+function checkMatrices(def: PriorityPolicyDefinition, issues: Issue[]): void {
+  const matrices = def.matrices;
+  for (let a = 0; a < matrices.length; a++) {
+    for (let b = a + 1; b < matrices.length; b++) {
+      const [x, y] = [matrices[a]!, matrices[b]!];
+      if (specificity(x.scope) === specificity(y.scope) && overlap(x.scope, y.scope)) {
+        issues.push(
+          custom(
+            ['matrices', b, 'scope'],
+            `Ties with matrices[${a}]: both can match one incident with the same specificity; make one more specific`,
+            y.scope,
+          ),
+        );
+      }
+    }
+  }
+  const customLevels = def.levels.impact !== DEFAULT_LEVELS_REF || def.levels.urgency !== DEFAULT_LEVELS_REF;
+  if (customLevels && !matrices.some((m) => specificity(m.scope) === 0)) {
+    issues.push(custom(['matrices'], 'Custom levels need a matrix without scope, the fallback for every incident'));
+  }
+}
+
+/**
+ * Validates a priority policy given as data and returns it with its defaults. Throws
+ * `ValidationError` whose issue paths name the problem: `rules[3].when.field`,
+ * `matrices[1].table.low.high`, `matrices[2].scope` (a tie).
+ */
+export function definePriorityPolicy(config: PriorityPolicyConfig = {}): PriorityPolicyDefinition {
+  const parsed = parseInput(PriorityPolicySchema, config, 'priority policy');
+  const def: PriorityPolicyDefinition = {
+    ...parsed,
+    levels: {
+      impact: parsed.levels.impact ?? DEFAULT_LEVELS_REF,
+      urgency: parsed.levels.urgency ?? DEFAULT_LEVELS_REF,
+    },
+  };
+  const issues: Issue[] = [];
+  checkLevels(def, issues);
+  checkMatrices(def, issues);
+  if (issues.length > 0) throw new ValidationError('priority policy', issues);
+  return def;
+}
