@@ -1,4 +1,5 @@
 import { Temporal } from 'temporal-polyfill';
+import { ValidationError } from '../domain/errors.js';
 import { type Level, PRIORITY_ORDER, type Priority } from '../domain/incident.js';
 import type { Reason } from '../domain/timeline.js';
 import { type ConditionView, compileCondition, fieldsOf, type Predicate } from './conditions.js';
@@ -163,7 +164,18 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
       return { ...base, priority: null, reasons };
     }
     const matrix = selectMatrix(view);
-    let priority = matrix.table[view.impact]?.[view.urgency] as Priority;
+    let priority = matrix.table[view.impact]?.[view.urgency] as Priority | undefined;
+    if (priority === undefined) {
+      const axis = impactRank.has(view.impact) ? 'urgency' : 'impact';
+      throw new ValidationError('priority input', [
+        {
+          code: 'custom',
+          path: [axis],
+          message: `"${view[axis]}" is not one of policy ${policyName}'s ${axis} levels`,
+          input: view[axis],
+        },
+      ]);
+    }
     reasons.push({
       rule: `matrix:${matrix.name}[impact=${view.impact}][urgency=${view.urgency}]`,
       detail: `Impact ${view.impact} and urgency ${view.urgency} give ${priority} in the ${matrix.name} matrix of policy ${policyName}`,

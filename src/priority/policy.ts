@@ -1,3 +1,4 @@
+import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
 import { DurationSchema } from '../domain/duration.js';
 import { parseInput, ValidationError } from '../domain/errors.js';
@@ -227,6 +228,33 @@ function checkLevels(def: PriorityPolicyDefinition, issues: Issue[]): void {
   });
 }
 
+/** Rule ids are unique; business hours are a real time zone and a non-empty window. */
+function checkRulesAndFacts(def: PriorityPolicyDefinition, issues: Issue[]): void {
+  const ids = new Map<string, number>();
+  def.rules.forEach((rule, r) => {
+    const first = ids.get(rule.id);
+    if (first !== undefined)
+      issues.push(custom(['rules', r, 'id'], `Rule id "${rule.id}" is also rules[${first}]'s`, rule.id));
+    else ids.set(rule.id, r);
+    if (def.defaultRules && rule.id.startsWith('default.')) {
+      issues.push(custom(['rules', r, 'id'], 'Ids starting with "default." belong to the default rules', rule.id));
+    }
+  });
+  const hours = def.facts.businessHours;
+  if (hours) {
+    try {
+      Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(hours.timeZone);
+    } catch {
+      issues.push(
+        custom(['facts', 'businessHours', 'timeZone'], `Unknown IANA time zone "${hours.timeZone}"`, hours.timeZone),
+      );
+    }
+    if (hours.start >= hours.end) {
+      issues.push(custom(['facts', 'businessHours', 'end'], 'Business hours must end after they start', hours.end));
+    }
+  }
+}
+
 /** How many scope keys a matrix sets: the most specific matching matrix wins. */
 export function specificity(scope: MatrixScope): number {
   return Object.values(scope).filter((v) => v !== undefined).length;
@@ -279,6 +307,7 @@ export function definePriorityPolicy(config: PriorityPolicyConfig = {}): Priorit
   const issues: Issue[] = [];
   checkLevels(def, issues);
   checkMatrices(def, issues);
+  checkRulesAndFacts(def, issues);
   if (issues.length > 0) throw new ValidationError('priority policy', issues);
   return def;
 }
