@@ -373,8 +373,10 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
         `decision of priority policy "${priority.name}"`,
       );
       if (preview.priority === null) {
+        // Not prioritized yet; the category suggestion and labels (e.g. major-candidate) still apply.
         draft.category = preview.category;
         if (preview.subcategory !== undefined) draft.subcategory = preview.subcategory;
+        draft.labels = [...draft.labels, ...preview.labels.filter((l) => !draft.labels.includes(l))];
       }
       const triage: LifecycleEvent | undefined = preview.priority === null ? undefined : { type: 'triage' };
       return commit(null, create(draft, reported, context(actor, facts), triage), { idempotency });

@@ -20,7 +20,7 @@ export type Audience = z.infer<typeof AudienceSchema>;
 
 /** One reason behind a decision (priority, routing, escalation): which rule, and what it did. */
 export const ReasonSchema = z.object({
-  /** The rule or matrix cell, e.g. `matrix[default][impact=high][urgency=medium]` or `rule:security-floor`. */
+  /** The rule or matrix cell, e.g. `matrix:default[impact=high][urgency=medium]` or `rule:security-floor`. */
   rule: z.string(),
   /** What it means, in words. */
   detail: z.string(),

@@ -94,7 +94,9 @@ export function andThen(before: Incident, decision: Decision, event: LifecycleEv
 export function withFollowUps(before: Incident, decision: Decision, ctx: DecideContext): Decision {
   const triaged = decision.entries.find((e) => e.type === 'triaged');
   if (triaged?.type !== 'triaged' || triaged.major !== 'automatic' || decision.incident.major) return decision;
-  const rules = triaged.reasons.filter((r) => r.field === 'major' && r.after === 'automatic').map((r) => r.rule);
+  const rules = triaged.reasons
+    .filter((r) => r.field === 'major' && r.after === 'automatic')
+    .map((r) => r.rule.replace(/^rule:/, ''));
   const reason = `Priority rule ${rules.join(', ')} declares it major`;
   return andThen(before, decision, { type: 'declareMajor', reason }, { ...ctx, actor: SYSTEM_ACTOR });
 }

@@ -57,6 +57,19 @@ const FieldSchema = z.string().refine((f) => KNOWN.has(f) || /^custom\.[A-Za-z0-
   message: `Unknown field; expected one of ${CONDITION_FIELDS.join(', ')}, or custom.<name>`,
 });
 
+/** The source of a regular expression, checked to compile (matched case-insensitively). */
+export const RegExpSourceSchema = z.string().refine(
+  (pattern) => {
+    try {
+      new RegExp(pattern, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'Not a valid regular expression' },
+);
+
 const FieldConditionSchema = z.discriminatedUnion('op', [
   z.strictObject({
     field: FieldSchema,
@@ -67,21 +80,7 @@ const FieldConditionSchema = z.discriminatedUnion('op', [
   z.strictObject({ field: FieldSchema, op: z.literal('gte'), value: z.number() }),
   z.strictObject({ field: FieldSchema, op: z.literal('lte'), value: z.number() }),
   z.strictObject({ field: FieldSchema, op: z.literal('exists'), value: z.boolean().optional() }),
-  z.strictObject({
-    field: FieldSchema,
-    op: z.literal('matches'),
-    value: z.string().refine(
-      (pattern) => {
-        try {
-          new RegExp(pattern, 'i');
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'Not a valid regular expression' },
-    ),
-  }),
+  z.strictObject({ field: FieldSchema, op: z.literal('matches'), value: RegExpSourceSchema }),
 ]);
 
 const AllSchema = z.strictObject({ all: z.array(z.lazy(() => ConditionSchema)).min(1) });

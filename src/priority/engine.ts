@@ -104,8 +104,12 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
     test: typeof r.when === 'function' ? (r.when as Predicate) : compileCondition(r.when),
     effects: r.effects as readonly Effect[],
   }));
+  // The facts rules read; a function condition may read any, so it gets every configured one.
   const fields = new Set<string>();
-  for (const r of ruleSpecs) if (typeof r.when !== 'function') fieldsOf(r.when, fields);
+  for (const r of ruleSpecs) {
+    if (typeof r.when !== 'function') fieldsOf(r.when, fields);
+    else for (const fact of ['facts.recentSimilar', 'facts.slaTier', 'facts.businessHours']) fields.add(fact);
+  }
   const matrices = compileMatrices(def);
   const categories = compileCategories(def);
   const impactRank = new Map(def.levels.impact.map((level, i) => [level, i]));
@@ -115,7 +119,10 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
   function evaluate(input: PriorityInput): PriorityDecision {
     const reasons: Reason[] = [];
     const view: ConditionView = { ...input };
-    if (view.category === undefined) suggestCategory(view, reasons);
+    if (view.category === undefined) {
+      suggestCategory(view, reasons);
+      view.category ??= 'general';
+    }
     let major: PriorityDecision['major'] = null;
     const labels: string[] = [];
     let adjustments: [string, Effect][] | undefined;
@@ -138,6 +145,8 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
             break;
           case 'addLabels':
             for (const label of effect.labels) if (!labels.includes(label)) labels.push(label);
+            // Later rules see the labels (the input's array is never mutated).
+            view.labels = [...input.labels, ...labels.filter((l) => !input.labels.includes(l))];
             reasons.push({ rule: rule.reason, detail: `adds labels ${effect.labels.join(', ')}`, field: 'labels' });
             break;
           case 'major':
@@ -153,7 +162,7 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
       }
     }
     if (major === 'candidate' && !labels.includes('major-candidate')) labels.push('major-candidate');
-    const category = view.category ?? 'general';
+    const category = view.category;
     const base = { impact: view.impact, urgency: view.urgency, major, category, subcategory: view.subcategory, labels };
     if (view.impact === null || view.urgency === null) {
       const missing = view.impact === null ? 'impact' : 'urgency';

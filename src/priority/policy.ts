@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DurationSchema } from '../domain/duration.js';
 import { parseInput, ValidationError } from '../domain/errors.js';
 import { DEFAULT_LEVELS, type Level, LevelSchema, type Priority, PrioritySchema } from '../domain/incident.js';
-import { type Condition, ConditionSchema } from './conditions.js';
+import { type Condition, ConditionSchema, fieldsOf, RegExpSourceSchema } from './conditions.js';
 import type { PriorityInput } from './types.js';
 
 /** What a matching rule does. Effects on priority apply after the matrix, in rule order. */
@@ -103,7 +103,13 @@ const PriorityRuleEffectSchema = z.discriminatedUnion('type', [
 const RuleSchema = z.strictObject({
   id: z.string().trim().min(1).max(200),
   description: z.string().optional(),
-  when: z.union([z.custom<(input: PriorityInput) => boolean>((v) => typeof v === 'function'), ConditionSchema]),
+  /** A function, or a declarative condition whose issues keep their exact paths. */
+  when: z.custom<Condition | ((input: PriorityInput) => boolean)>().check((ctx) => {
+    if (typeof ctx.value === 'function') return;
+    const result = ConditionSchema.safeParse(ctx.value);
+    if (!result.success)
+      for (const issue of result.error.issues) ctx.issues.push({ ...issue, input: ctx.value } as never);
+  }),
   effects: z.array(PriorityRuleEffectSchema).min(1),
 });
 
@@ -142,7 +148,7 @@ export const PriorityPolicySchema = z.strictObject({
         .strictObject({
           id: z.string().trim().min(1),
           keywords: z.array(z.string().trim().min(1)).min(1).optional(),
-          pattern: z.string().min(1).optional(),
+          pattern: RegExpSourceSchema.optional(),
           category: z.string().trim().min(1),
           subcategory: z.string().trim().min(1).optional(),
         })
@@ -241,6 +247,11 @@ function checkRulesAndFacts(def: PriorityPolicyDefinition, issues: Issue[]): voi
     }
   });
   const hours = def.facts.businessHours;
+  def.rules.forEach((rule, r) => {
+    if (typeof rule.when !== 'function' && !hours && fieldsOf(rule.when).has('facts.businessHours')) {
+      issues.push(custom(['rules', r, 'when'], 'Reads facts.businessHours, but the policy has no facts.businessHours'));
+    }
+  });
   if (hours) {
     try {
       Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(hours.timeZone);
@@ -284,7 +295,9 @@ function checkMatrices(def: PriorityPolicyDefinition, issues: Issue[]): void {
       }
     }
   }
-  const customLevels = def.levels.impact !== DEFAULT_LEVELS_REF || def.levels.urgency !== DEFAULT_LEVELS_REF;
+  const isDefault = (levels: readonly Level[]) =>
+    levels.length === DEFAULT_LEVELS.length && levels.every((level, i) => level === DEFAULT_LEVELS[i]);
+  const customLevels = !isDefault(def.levels.impact) || !isDefault(def.levels.urgency);
   if (customLevels && !matrices.some((m) => specificity(m.scope) === 0)) {
     issues.push(custom(['matrices'], 'Custom levels need a matrix without scope, the fallback for every incident'));
   }
