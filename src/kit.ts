@@ -23,6 +23,7 @@ import {
   type DecideContext,
   type Decision,
   decide,
+  declareMajorBy,
   NO_TIMERS,
   withFollowUps,
 } from './lifecycle/decide.js';
@@ -378,8 +379,13 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
         if (preview.subcategory !== undefined) draft.subcategory = preview.subcategory;
         draft.labels = [...draft.labels, ...preview.labels.filter((l) => !draft.labels.includes(l))];
       }
-      const triage: LifecycleEvent | undefined = preview.priority === null ? undefined : { type: 'triage' };
-      return commit(null, create(draft, reported, context(actor, facts), triage), { idempotency });
+      const next: LifecycleEvent | undefined =
+        preview.priority !== null
+          ? { type: 'triage' }
+          : preview.major === 'automatic'
+            ? declareMajorBy(preview.reasons)
+            : undefined;
+      return commit(null, create(draft, reported, context(actor, facts), next), { idempotency });
     };
     // Losing a race for the dedup key (another report opened or updated that incident first)
     // is retried, so that the report is absorbed by the winner.

@@ -1,6 +1,6 @@
 import { initialTransition, transition } from 'xstate';
 import { type Actor, type Incident, SYSTEM_ACTOR } from '../domain/incident.js';
-import type { NewTimelineEntry, TimelineEntry } from '../domain/timeline.js';
+import type { NewTimelineEntry, Reason, TimelineEntry } from '../domain/timeline.js';
 import { toIso } from '../ports/clock.js';
 import type { PriorityFacts, PriorityPolicy } from '../priority/types.js';
 import { applyEvent } from './apply.js';
@@ -87,6 +87,14 @@ export function andThen(before: Incident, decision: Decision, event: LifecycleEv
   };
 }
 
+/** The `declareMajor` event for a priority decision whose rules declare the incident major. */
+export function declareMajorBy(reasons: readonly Reason[]): LifecycleEvent {
+  const rules = reasons
+    .filter((r) => r.field === 'major' && r.after === 'automatic')
+    .map((r) => r.rule.replace(/^rule:/, ''));
+  return { type: 'declareMajor', reason: `Priority rule ${rules.join(', ')} declares it major` };
+}
+
 /**
  * What a decision asks to happen next in the same commit: a triage whose rules declare the
  * incident major automatically declares it major, as the system.
@@ -94,29 +102,25 @@ export function andThen(before: Incident, decision: Decision, event: LifecycleEv
 export function withFollowUps(before: Incident, decision: Decision, ctx: DecideContext): Decision {
   const triaged = decision.entries.find((e) => e.type === 'triaged');
   if (triaged?.type !== 'triaged' || triaged.major !== 'automatic' || decision.incident.major) return decision;
-  const rules = triaged.reasons
-    .filter((r) => r.field === 'major' && r.after === 'automatic')
-    .map((r) => r.rule.replace(/^rule:/, ''));
-  const reason = `Priority rule ${rules.join(', ')} declares it major`;
-  return andThen(before, decision, { type: 'declareMajor', reason }, { ...ctx, actor: SYSTEM_ACTOR });
+  return andThen(before, decision, declareMajorBy(triaged.reasons), { ...ctx, actor: SYSTEM_ACTOR });
 }
 
 /**
  * The first commit of a new incident: the machine's initial state, the `reported` entry, and,
- * when `triage` is given, the automatic prioritization by the system actor, all as version 1.
+ * when `next` is given (the automatic triage, or a rule's major declaration), that event by the
+ * system actor, all as version 1.
  */
 export function create(
   draft: Incident,
   reported: NewTimelineEntry,
   ctx: DecideContext,
-  triage?: LifecycleEvent,
+  next?: LifecycleEvent,
 ): Decision {
   const [, actions] = initialTransition(incidentMachine, contextOf(draft, ctx.settings, ctx.now));
   const created: Decision = {
     ...advance(draft, draft, [reported], ctx.now, ctx.actor),
     timers: timerEffects(actions, draft.id, ctx.now),
   };
-  if (!triage) return created;
-  const triaged = andThen(draft, created, triage, { ...ctx, actor: SYSTEM_ACTOR });
-  return withFollowUps(draft, triaged, ctx);
+  if (!next) return created;
+  return withFollowUps(draft, andThen(draft, created, next, { ...ctx, actor: SYSTEM_ACTOR }), ctx);
 }

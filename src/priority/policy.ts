@@ -41,7 +41,7 @@ export interface MatrixScope {
 
 /** An impact x urgency table, used where its scope matches. */
 export interface PriorityMatrix {
-  /** Named in the reasons; defaults to its scope, e.g. `tenant=acme,service=payments`. */
+  /** Named in the reasons; defaults to its scope, e.g. `service=payments,tenant=acme`. */
   name?: string;
   scope?: MatrixScope;
   /** `table[impact][urgency]`; every cell of the level sets is required. */
