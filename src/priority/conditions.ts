@@ -113,26 +113,36 @@ export const ConditionSchema: z.ZodType<Condition> = z.custom<Condition>().check
 
 type Getter = (view: ConditionView) => unknown;
 
+/**
+ * Getters with named property access (fast, monomorphic on the engine's fixed-shape view),
+ * one per known field.
+ */
+const GETTERS: Record<(typeof CONDITION_FIELDS)[number], Getter> = {
+  impact: (v) => v.impact,
+  urgency: (v) => v.urgency,
+  title: (v) => v.title,
+  description: (v) => v.description,
+  service: (v) => v.service,
+  environment: (v) => v.environment,
+  tenant: (v) => v.tenant,
+  category: (v) => v.category,
+  subcategory: (v) => v.subcategory,
+  usersAffected: (v) => v.usersAffected,
+  severity: (v) => v.severity,
+  source: (v) => v.source,
+  'reporter.kind': (v) => v.reporterKind,
+  'flags.security': (v) => v.flags.security,
+  'flags.compliance': (v) => v.flags.compliance,
+  'flags.financial': (v) => v.flags.financial,
+  'flags.reputation': (v) => v.flags.reputation,
+  labels: (v) => v.labels,
+  'facts.recentSimilar': (v) => v.facts.recentSimilar,
+  'facts.slaTier': (v) => v.facts.slaTier,
+  'facts.businessHours': (v) => v.facts.businessHours,
+};
+
 /** A getter for a field path, compiled once. */
 export function compileField(field: ConditionField): Getter {
-  switch (field) {
-    case 'reporter.kind':
-      return (v) => v.reporterKind;
-    case 'flags.security':
-      return (v) => v.flags.security;
-    case 'flags.compliance':
-      return (v) => v.flags.compliance;
-    case 'flags.financial':
-      return (v) => v.flags.financial;
-    case 'flags.reputation':
-      return (v) => v.flags.reputation;
-    case 'facts.recentSimilar':
-      return (v) => v.facts.recentSimilar;
-    case 'facts.slaTier':
-      return (v) => v.facts.slaTier;
-    case 'facts.businessHours':
-      return (v) => v.facts.businessHours;
-  }
   if (field.startsWith('custom.')) {
     const path = field.slice('custom.'.length).split('.');
     return (v) => {
@@ -144,8 +154,7 @@ export function compileField(field: ConditionField): Getter {
       return value;
     };
   }
-  const key = field as keyof ConditionView;
-  return (v) => v[key];
+  return GETTERS[field as (typeof CONDITION_FIELDS)[number]];
 }
 
 /** A compiled condition. */

@@ -13,16 +13,24 @@ import {
 } from './policy.js';
 import type { FactNeeds, PriorityDecision, PriorityInput, PriorityPolicy } from './types.js';
 
+/** A priority effect, precomputed for each priority it may meet (indexed like PRIORITY_ORDER). */
+type Adjustment = readonly Reason[];
+
 interface CompiledRule {
   reason: string;
   test: Predicate;
+  /** Effects that apply at once (levels, category, labels, major). */
   effects: readonly Effect[];
+  /** Priority effects (raise, lower, floor, cap), applied after the matrix. */
+  adjustments: readonly Adjustment[];
 }
 
 interface CompiledMatrix {
   name: string;
   scope: readonly [keyof MatrixScope, string][];
   table: Readonly<Record<string, Readonly<Record<string, Priority>>>>;
+  /** The reason of each cell, built once. */
+  reasons: Readonly<Record<string, Readonly<Record<string, Reason>>>>;
 }
 
 interface CompiledCategory {
@@ -39,13 +47,42 @@ function matrixName(scope: MatrixScope): string {
   return parts.length === 0 ? 'default' : parts.join(',');
 }
 
+function cellReasons(
+  name: string,
+  policy: string,
+  table: CompiledMatrix['table'],
+): Record<string, Record<string, Reason>> {
+  const reasons: Record<string, Record<string, Reason>> = {};
+  for (const [impact, row] of Object.entries(table)) {
+    reasons[impact] = {};
+    for (const [urgency, priority] of Object.entries(row)) {
+      // Shared by every decision that uses the cell, so frozen.
+      (reasons[impact] as Record<string, Reason>)[urgency] = Object.freeze({
+        rule: `matrix:${name}[impact=${impact}][urgency=${urgency}]`,
+        detail: `Impact ${impact} and urgency ${urgency} give ${priority} in the ${name} matrix of policy ${policy}`,
+        field: 'priority',
+        after: priority,
+      });
+    }
+  }
+  return reasons;
+}
+
 function compileMatrices(def: PriorityPolicyDefinition): CompiledMatrix[] {
-  const matrices: CompiledMatrix[] = def.matrices.map((m) => ({
-    name: m.name ?? matrixName(m.scope),
-    scope: SCOPE_KEYS.filter((k) => m.scope[k] !== undefined).map((k) => [k, m.scope[k] as string] as const),
-    table: m.table,
-  }));
-  if (!matrices.some((m) => m.scope.length === 0)) matrices.push({ name: 'itil', scope: [], table: ITIL_MATRIX });
+  const matrix = (name: string, scope: CompiledMatrix['scope'], table: CompiledMatrix['table']): CompiledMatrix => ({
+    name,
+    scope,
+    table,
+    reasons: cellReasons(name, def.name, table),
+  });
+  const matrices: CompiledMatrix[] = def.matrices.map((m) =>
+    matrix(
+      m.name ?? matrixName(m.scope),
+      SCOPE_KEYS.filter((k) => m.scope[k] !== undefined).map((k) => [k, m.scope[k] as string] as const),
+      m.table,
+    ),
+  );
+  if (!matrices.some((m) => m.scope.length === 0)) matrices.push(matrix('itil', [], ITIL_MATRIX));
   // Most specific first; construction rejected ties, so the first match is the only best one.
   return matrices.sort((a, b) => b.scope.length - a.scope.length);
 }
@@ -99,11 +136,16 @@ function factNeeds(def: PriorityPolicyDefinition, fields: Set<string>): FactNeed
 export function createPriorityEngine(config: PriorityPolicyConfig = {}): PriorityPolicy {
   const def = definePriorityPolicy(config);
   const ruleSpecs = [...(def.defaultRules ? defaultPriorityRules(def.levels.impact) : []), ...def.rules];
-  const rules: CompiledRule[] = ruleSpecs.map((r) => ({
-    reason: `rule:${r.id}`,
-    test: typeof r.when === 'function' ? (r.when as Predicate) : compileCondition(r.when),
-    effects: r.effects as readonly Effect[],
-  }));
+  const rules: CompiledRule[] = ruleSpecs.map((r) => {
+    const reason = `rule:${r.id}`;
+    const effects = r.effects as readonly Effect[];
+    return {
+      reason,
+      test: typeof r.when === 'function' ? (r.when as Predicate) : compileCondition(r.when),
+      effects: effects.filter((e) => !isAdjustment(e)),
+      adjustments: effects.filter(isAdjustment).map((e) => compileAdjustment(reason, e)),
+    };
+  });
   // The facts rules read; a function condition may read any, so it gets every configured one.
   const fields = new Set<string>();
   for (const r of ruleSpecs) {
@@ -115,29 +157,88 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
   const impactRank = new Map(def.levels.impact.map((level, i) => [level, i]));
   const urgencyRank = new Map(def.levels.urgency.map((level, i) => [level, i]));
   const policyName = def.name;
+  const unprioritized = {
+    impact: Object.freeze({
+      rule: `${policyName}:unprioritized`,
+      detail: 'No impact yet: the incident cannot be prioritized',
+    }),
+    urgency: Object.freeze({
+      rule: `${policyName}:unprioritized`,
+      detail: 'No urgency yet: the incident cannot be prioritized',
+    }),
+  };
+  // Every outcome of a level effect, for each value the field may have before it: built once.
+  const outcomes = new Map<LevelEffect, Map<Level | null, LevelOutcome>>();
+  function levelOutcomes(rule: CompiledRule, effect: LevelEffect): Map<Level | null, LevelOutcome> {
+    let table = outcomes.get(effect);
+    if (!table) {
+      const isImpact = effect.type === 'setImpact' || effect.type === 'raiseImpact';
+      const field = isImpact ? 'impact' : 'urgency';
+      const rank = isImpact ? impactRank : urgencyRank;
+      table = new Map(
+        [null, ...rank.keys()].map((before) => [before, levelOutcome(field, effect, rank, rule.reason, before)]),
+      );
+      outcomes.set(effect, table);
+    }
+    return table;
+  }
+  // The reasons of major effects, by rule, by what it was before, by mode: built once.
+  const majorReasons = new Map<string, Record<string, Record<'automatic' | 'candidate', Reason>>>();
+  for (const rule of rules) {
+    const from = (before: string) => ({
+      automatic: Object.freeze(change(rule.reason, 'major', before, 'automatic', 'marks the incident major')),
+      candidate: Object.freeze(change(rule.reason, 'major', before, 'candidate', 'marks the incident major')),
+    });
+    majorReasons.set(rule.reason, { no: from('no'), candidate: from('candidate'), automatic: from('automatic') });
+  }
 
   function evaluate(input: PriorityInput): PriorityDecision {
     const reasons: Reason[] = [];
-    const view: ConditionView = { ...input };
+    // Every key in one order: one hidden class for all views, so the getters stay monomorphic.
+    const view: ConditionView = {
+      impact: input.impact,
+      urgency: input.urgency,
+      title: input.title,
+      description: input.description,
+      service: input.service,
+      environment: input.environment,
+      tenant: input.tenant,
+      category: input.category,
+      subcategory: input.subcategory,
+      usersAffected: input.usersAffected,
+      severity: input.severity,
+      source: input.source,
+      reporterKind: input.reporterKind,
+      flags: input.flags,
+      labels: input.labels,
+      custom: input.custom,
+      facts: input.facts,
+    };
     if (view.category === undefined) {
       suggestCategory(view, reasons);
       view.category ??= 'general';
     }
     let major: PriorityDecision['major'] = null;
     const labels: string[] = [];
-    let adjustments: [string, Effect][] | undefined;
+    let matched: CompiledRule[] | undefined;
     for (const rule of rules) {
       if (!rule.test(view)) continue;
+      if (rule.adjustments.length > 0) {
+        matched ??= [];
+        matched.push(rule);
+      }
       for (const effect of rule.effects) {
         switch (effect.type) {
           case 'setImpact':
           case 'raiseImpact':
-            setLevel(view, 'impact', effect, impactRank, rule.reason, reasons);
-            break;
           case 'setUrgency':
-          case 'raiseUrgency':
-            setLevel(view, 'urgency', effect, urgencyRank, rule.reason, reasons);
+          case 'raiseUrgency': {
+            const field = effect.type === 'setImpact' || effect.type === 'raiseImpact' ? 'impact' : 'urgency';
+            const outcome = levelOutcomes(rule, effect).get(view[field]) as LevelOutcome;
+            reasons.push(outcome.reason);
+            view[field] = outcome.after;
             break;
+          }
           case 'setCategory':
             reasons.push(change(rule.reason, 'category', view.category, effect.category, 'sets the category'));
             view.category = effect.category;
@@ -151,31 +252,23 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
             break;
           case 'major':
             if (effect.mode === 'automatic' || major === null) {
-              reasons.push(change(rule.reason, 'major', major ?? 'no', effect.mode, 'marks the incident major'));
+              reasons.push(majorReasons.get(rule.reason)?.[major ?? 'no']?.[effect.mode] as Reason);
               major = effect.mode;
             }
             break;
-          default:
-            adjustments ??= [];
-            adjustments.push([rule.reason, effect]);
         }
       }
     }
     if (major === 'candidate' && !labels.includes('major-candidate')) labels.push('major-candidate');
-    const category = view.category;
-    const base = { impact: view.impact, urgency: view.urgency, major, category, subcategory: view.subcategory, labels };
-    if (view.impact === null || view.urgency === null) {
-      const missing = view.impact === null ? 'impact' : 'urgency';
-      reasons.push({
-        rule: `${policyName}:unprioritized`,
-        detail: `No ${missing} yet: the incident cannot be prioritized`,
-      });
-      return { ...base, priority: null, reasons };
+    const { impact, urgency, category, subcategory } = view;
+    if (impact === null || urgency === null) {
+      reasons.push(impact === null ? unprioritized.impact : unprioritized.urgency);
+      return { priority: null, impact, urgency, major, category, subcategory, labels, reasons };
     }
     const matrix = selectMatrix(view);
-    let priority = matrix.table[view.impact]?.[view.urgency] as Priority | undefined;
+    let priority = matrix.table[impact]?.[urgency] as Priority | undefined;
     if (priority === undefined) {
-      const axis = impactRank.has(view.impact) ? 'urgency' : 'impact';
+      const axis = impactRank.has(impact) ? 'urgency' : 'impact';
       throw new ValidationError('priority input', [
         {
           code: 'custom',
@@ -185,14 +278,17 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
         },
       ]);
     }
-    reasons.push({
-      rule: `matrix:${matrix.name}[impact=${view.impact}][urgency=${view.urgency}]`,
-      detail: `Impact ${view.impact} and urgency ${view.urgency} give ${priority} in the ${matrix.name} matrix of policy ${policyName}`,
-      field: 'priority',
-      after: priority,
-    });
-    if (adjustments) for (const [reason, effect] of adjustments) priority = adjust(priority, reason, effect, reasons);
-    return { ...base, priority, reasons };
+    reasons.push(matrix.reasons[impact]?.[urgency] as Reason);
+    if (matched) {
+      for (const rule of matched) {
+        for (const adjustment of rule.adjustments) {
+          const reason = adjustment[PRIORITY_ORDER.indexOf(priority)] as Reason;
+          reasons.push(reason);
+          priority = reason.after as Priority;
+        }
+      }
+    }
+    return { priority, impact, urgency, major, category, subcategory, labels, reasons };
   }
 
   function suggestCategory(view: ConditionView, reasons: Reason[]): void {
@@ -230,59 +326,58 @@ function change(rule: string, field: string, before: string | undefined, after: 
   return reason;
 }
 
-function setLevel(
-  view: ConditionView,
+type LevelEffect = Extract<Effect, { type: 'setImpact' | 'setUrgency' | 'raiseImpact' | 'raiseUrgency' }>;
+
+/** A level effect's reason and resulting level for one value before it. */
+interface LevelOutcome {
+  reason: Reason;
+  after: Level | null;
+}
+
+function levelOutcome(
   field: 'impact' | 'urgency',
-  effect: Extract<Effect, { type: 'setImpact' | 'setUrgency' | 'raiseImpact' | 'raiseUrgency' }>,
+  effect: LevelEffect,
   rank: ReadonlyMap<Level, number>,
   rule: string,
-  reasons: Reason[],
-): void {
-  const before = view[field];
+  before: Level | null,
+): LevelOutcome {
   const target = 'level' in effect ? effect.level : effect.to;
   const raising = !('level' in effect);
   if (raising && before !== null && (rank.get(before) ?? Number.POSITIVE_INFINITY) <= (rank.get(target) ?? 0)) {
-    reasons.push({
-      rule,
-      detail: `${field} is already ${before}, at least ${target} (no change)`,
-      field,
-      before,
-      after: before,
-    });
-    return;
+    const detail = `${field} is already ${before}, at least ${target} (no change)`;
+    return { reason: Object.freeze({ rule, detail, field, before, after: before }), after: before };
   }
-  reasons.push(change(rule, field, before ?? undefined, target, raising ? `raises ${field}` : `sets ${field}`));
-  view[field] = target;
+  const what = raising ? `raises ${field}` : `sets ${field}`;
+  return { reason: Object.freeze(change(rule, field, before ?? undefined, target, what)), after: target };
 }
 
-function adjust(priority: Priority, rule: string, effect: Effect, reasons: Reason[]): Priority {
-  const rank = PRIORITY_ORDER.indexOf(priority);
-  let next = rank;
+type AdjustmentEffect = Extract<Effect, { type: 'raise' | 'lower' | 'floor' | 'cap' }>;
+
+function isAdjustment(effect: Effect): effect is AdjustmentEffect {
+  return effect.type === 'raise' || effect.type === 'lower' || effect.type === 'floor' || effect.type === 'cap';
+}
+
+/** The reason (and so the resulting priority) of a priority effect for each priority it may meet. */
+function compileAdjustment(rule: string, effect: AdjustmentEffect): Adjustment {
+  const last = PRIORITY_ORDER.length - 1;
   let what: string;
-  switch (effect.type) {
-    case 'raise':
-      next = Math.max(0, rank - effect.by);
-      what = `raises the priority by ${effect.by}`;
-      break;
-    case 'lower':
-      next = Math.min(PRIORITY_ORDER.length - 1, rank + effect.by);
-      what = `lowers the priority by ${effect.by}`;
-      break;
-    case 'floor':
-      next = Math.min(rank, PRIORITY_ORDER.indexOf(effect.priority));
-      what = `keeps the priority at ${effect.priority} or more urgent`;
-      break;
-    case 'cap':
-      next = Math.max(rank, PRIORITY_ORDER.indexOf(effect.priority));
-      what = `keeps the priority at ${effect.priority} or less urgent`;
-      break;
-    default:
-      return priority;
+  let move: (rank: number) => number;
+  if ('by' in effect) {
+    const by = effect.by;
+    what = `${effect.type === 'raise' ? 'raises' : 'lowers'} the priority by ${by}`;
+    move = effect.type === 'raise' ? (rank) => Math.max(0, rank - by) : (rank) => Math.min(last, rank + by);
+  } else {
+    const bound = PRIORITY_ORDER.indexOf(effect.priority);
+    const floor = effect.type === 'floor';
+    what = `keeps the priority at ${effect.priority} or ${floor ? 'more' : 'less'} urgent`;
+    move = floor ? (rank) => Math.min(rank, bound) : (rank) => Math.max(rank, bound);
   }
-  const after = PRIORITY_ORDER[next] as Priority;
-  const detail = after === priority ? `${what}: stays ${priority}` : `${what}: ${priority} -> ${after}`;
-  reasons.push({ rule, detail, field: 'priority', before: priority, after });
-  return after;
+  return PRIORITY_ORDER.map((priority, rank) => {
+    const next = move(rank);
+    const after = PRIORITY_ORDER[next] as Priority;
+    const detail = after === priority ? `${what}: stays ${priority}` : `${what}: ${priority} -> ${after}`;
+    return Object.freeze({ rule, detail, field: 'priority', before: priority, after });
+  });
 }
 
 /** The built-in policy: the ITIL impact x urgency matrix and the default rules. */
