@@ -54,14 +54,8 @@ const DNS_TITLE = /dns/i;
 const DNS_DESCRIPTION = /dns|resolv/i;
 
 function change(rule: string, field: string, before: string | undefined, after: string, what: string): Reason {
-  const reason: Reason = {
-    rule,
-    detail: `${what}${before === undefined ? '' : ` from ${before}`} to ${after}`,
-    field,
-    after,
-  };
-  if (before !== undefined) reason.before = before;
-  return reason;
+  const detail = `${what}${before === undefined ? '' : ` from ${before}`} to ${after}`;
+  return before === undefined ? { rule, detail, field, after } : { rule, detail, field, after, before };
 }
 
 function present(value: unknown): boolean {
@@ -111,7 +105,8 @@ export function handWritten(input: PriorityInput): PriorityDecision {
   };
   const declare = (rule: string, mode: 'automatic' | 'candidate') => {
     if (mode === 'automatic' || major === null) {
-      reasons.push(change(rule, 'major', major ?? 'no', mode, 'marks the incident major'));
+      const what = mode === 'automatic' ? 'declares the incident major' : 'suggests declaring it major';
+      reasons.push(change(rule, 'major', major ?? undefined, mode, what));
       major = mode;
     }
   };

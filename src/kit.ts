@@ -17,6 +17,7 @@ import { findNotJson } from './domain/json.js';
 import { IncidentQuerySchema } from './domain/query.js';
 import type { NewTimelineEntry, TimelineEntry } from './domain/timeline.js';
 import type { IncidentKitEvents } from './events.js';
+import { applyDecision } from './lifecycle/apply.js';
 import {
   advance,
   create,
@@ -187,7 +188,10 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   }
 
   /** Impact and urgency must be levels of the priority policy. */
-  function checkLevels(what: string, levels: { impact?: string | undefined; urgency?: string | undefined }): void {
+  function assertKnownLevels(
+    what: string,
+    levels: { impact?: string | undefined; urgency?: string | undefined },
+  ): void {
     for (const axis of ['impact', 'urgency'] as const) {
       const level = levels[axis];
       if (level !== undefined && !priority.levels[axis].includes(level)) {
@@ -302,7 +306,7 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     const event = { ...input, type: name } as LifecycleEvent;
     let facts: PriorityFacts = {};
     if (name === 'triage') {
-      checkLevels('triage input', input as CommandInputs['triage']);
+      assertKnownLevels('triage input', input as CommandInputs['triage']);
       facts = await deriveFacts(priority.facts, incident, store, clock.now());
     }
     const ctx = context(toActor(opts.actor), facts);
@@ -319,7 +323,7 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   async function report(rawInput: ReportInputOf<S>, rawOptions?: CommandOptions): Promise<Incident<C>> {
     const opts = parseInput(CommandOptionsSchema, rawOptions, 'command options');
     const input = parseInput(ReportInputSchema, rawInput, 'report input');
-    checkLevels('report input', input);
+    assertKnownLevels('report input', input);
     const custom = parseInput(customSchema, input.custom ?? {}, 'custom fields');
     const notJson = findNotJson(custom, 'custom');
     if (notJson) {
@@ -373,12 +377,8 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
         priority.evaluate(priorityInput(draft, {}, facts)),
         `decision of priority policy "${priority.name}"`,
       );
-      if (preview.priority === null) {
-        // Not prioritized yet; the category suggestion and labels (e.g. major-candidate) still apply.
-        draft.category = preview.category;
-        if (preview.subcategory !== undefined) draft.subcategory = preview.subcategory;
-        draft.labels = [...draft.labels, ...preview.labels.filter((l) => !draft.labels.includes(l))];
-      }
+      // Not prioritized yet: the suggestion, levels and labels rules set (e.g. major-candidate) still apply.
+      if (preview.priority === null) applyDecision(draft, preview);
       const next: LifecycleEvent | undefined =
         preview.priority !== null
           ? { type: 'triage' }

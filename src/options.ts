@@ -15,7 +15,7 @@ import type { Channel } from './ports/channel.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import { type Logger, silentLogger } from './ports/logger.js';
 import type { IncidentStore } from './ports/store.js';
-import { createPriorityEngine, itilPriorityPolicy } from './priority/engine.js';
+import { createPriorityEngine } from './priority/engine.js';
 import type { PriorityPolicyConfig } from './priority/policy.js';
 import type { PriorityPolicy } from './priority/types.js';
 import { memoryStore } from './stores/memory.js';
@@ -111,14 +111,15 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
   const ids = options.ids ?? createUlidGenerator(clock);
   const lifecycle = parseInput(LifecycleOptionsSchema, options.lifecycle ?? {}, 'lifecycle options');
   const delivery = parseInput(DeliveryOptionsSchema, options.delivery ?? {}, 'delivery options');
+  const environments: ReadonlySet<string> = new Set(options.environments ?? DEFAULT_ENVIRONMENTS);
   return {
     store: options.store ?? memoryStore(),
     clock,
-    priority: resolvePriority(options.priority),
+    priority: resolvePriority(options.priority, environments),
     channels: channelMap(options.channels),
     ids,
     logger: options.logger ?? silentLogger,
-    environments: new Set(options.environments ?? DEFAULT_ENVIRONMENTS),
+    environments,
     numberPrefix: parseInput(z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/), options.numberPrefix ?? 'INC', 'numberPrefix'),
     workerId: options.workerId ?? `worker-${ids()}`,
     lifecycle: {
@@ -141,17 +142,64 @@ function isPolicy(value: PriorityPolicy | PriorityPolicyConfig): value is Priori
   return typeof (value as PriorityPolicy).evaluate === 'function';
 }
 
-/** The kit's priority policy; a bad policy's issues are reported under `priority.`. */
-function resolvePriority(priority: PriorityPolicy | PriorityPolicyConfig | undefined): PriorityPolicy {
-  if (priority === undefined) return itilPriorityPolicy();
-  if (isPolicy(priority)) return priority;
+/** What a hand-made policy object must look like. */
+const PolicyObjectSchema = z.object({
+  name: z.string().min(1),
+  levels: z.object({
+    impact: z.array(z.string().min(1)).min(2),
+    urgency: z.array(z.string().min(1)).min(2),
+  }),
+  evaluate: z.custom<PriorityPolicy['evaluate']>((v) => typeof v === 'function', 'Expected a function'),
+});
+
+/**
+ * The kit's priority policy. A bad policy's issues are reported under `priority.`; a policy given
+ * as data must also fit the kit's environments (matrix scopes, and `production` for the default
+ * non-production rule).
+ */
+function resolvePriority(
+  priority: PriorityPolicy | PriorityPolicyConfig | undefined,
+  environments: ReadonlySet<string>,
+): PriorityPolicy {
+  const fail = (issues: z.core.$ZodIssue[]) =>
+    new ValidationError(
+      'createIncidentKit options',
+      issues.map((issue) => ({ ...issue, path: ['priority', ...issue.path] })),
+    );
+  if (priority === undefined) priority = {};
+  if (isPolicy(priority)) {
+    const result = PolicyObjectSchema.safeParse(priority);
+    if (!result.success) throw fail(result.error.issues);
+    return priority;
+  }
+  let engine: PriorityPolicy;
   try {
-    return createPriorityEngine(priority);
+    engine = createPriorityEngine(priority);
   } catch (error) {
     if (!ValidationError.isInstance(error)) throw error;
-    throw new ValidationError(
-      'createIncidentKit options',
-      error.issues.map((issue) => ({ ...issue, path: ['priority', ...issue.path] })),
-    );
+    throw fail(error.issues);
   }
+  const issues: z.core.$ZodIssue[] = [];
+  (priority.matrices ?? []).forEach((matrix, i) => {
+    const environment = matrix.scope?.environment?.trim();
+    if (environment !== undefined && !environments.has(environment)) {
+      issues.push({
+        code: 'custom',
+        path: ['matrices', i, 'scope', 'environment'],
+        message: `Unknown environment "${environment}"; the kit's environments are ${[...environments].join(', ')}`,
+        input: environment,
+      });
+    }
+  });
+  if (priority.defaultRules !== false && !environments.has('production')) {
+    issues.push({
+      code: 'custom',
+      path: ['defaultRules'],
+      message:
+        'The default rules treat every environment but "production" as non-production; add "production" to environments or set defaultRules: false',
+      input: priority.defaultRules,
+    });
+  }
+  if (issues.length > 0) throw fail(issues);
+  return engine;
 }

@@ -3,7 +3,12 @@ import { NotFoundError, parseInput, ValidationError } from '../domain/errors.js'
 import type { Actor, Assignment, EscalationStep, Incident, Participant, Role } from '../domain/incident.js';
 import type { NewTimelineEntry } from '../domain/timeline.js';
 import { priorityInput } from '../priority/facts.js';
-import { PriorityDecisionSchema, type PriorityFacts, type PriorityPolicy } from '../priority/types.js';
+import {
+  type PriorityDecision,
+  PriorityDecisionSchema,
+  type PriorityFacts,
+  type PriorityPolicy,
+} from '../priority/types.js';
 import type { LifecycleEvent } from './machine.js';
 
 /** What applying an event needs besides the incident. */
@@ -101,15 +106,8 @@ const reducers: Reducers = {
       ]);
     }
     const previousPriority = incident.priority;
-    incident.impact = decision.impact;
-    incident.urgency = decision.urgency;
-    incident.priority = decision.priority;
-    incident.category = decision.category;
-    if (decision.subcategory === undefined) delete incident.subcategory;
-    else incident.subcategory = decision.subcategory;
     if (event.usersAffected !== undefined) incident.usersAffected = event.usersAffected;
-    const added = decision.labels.filter((label) => !incident.labels.includes(label));
-    if (added.length > 0) incident.labels = [...incident.labels, ...added];
+    const added = applyDecision(incident, decision);
     const reasons = event.reason
       ? [{ rule: 'triage.reason', detail: event.reason }, ...decision.reasons]
       : decision.reasons;
@@ -279,6 +277,23 @@ const reducers: Reducers = {
 
 function runningClock(incident: Incident): string {
   return incident.sla.clocks.find((c) => !c.metAt && !c.breachedAt)?.name ?? 'resolution';
+}
+
+/**
+ * Writes a priority decision's fields onto the incident: levels and priority (where the decision
+ * has them), category and subcategory (a missing subcategory clears it), and the labels rules
+ * added. Returns the labels that were new to the incident.
+ */
+export function applyDecision(incident: Incident, decision: Omit<PriorityDecision, 'reasons'>): string[] {
+  if (decision.impact !== null) incident.impact = decision.impact;
+  if (decision.urgency !== null) incident.urgency = decision.urgency;
+  if (decision.priority !== null) incident.priority = decision.priority;
+  incident.category = decision.category;
+  if (decision.subcategory === undefined) delete incident.subcategory;
+  else incident.subcategory = decision.subcategory;
+  const added = decision.labels.filter((label) => !incident.labels.includes(label));
+  if (added.length > 0) incident.labels = [...incident.labels, ...added];
+  return added;
 }
 
 /**

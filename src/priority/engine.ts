@@ -96,7 +96,7 @@ function compileCategories(def: PriorityPolicyDefinition): CompiledCategory[] {
     reason: `category:${c.id}`,
     pattern: c.pattern
       ? new RegExp(c.pattern, 'i')
-      : new RegExp(`\\b(?:${(c.keywords ?? []).map(escapeRegExp).join('|')})\\b`, 'i'),
+      : new RegExp(`(?<!\\w)(?:${(c.keywords ?? []).map(escapeRegExp).join('|')})(?!\\w)`, 'i'),
     category: c.category,
     subcategory: c.subcategory,
   }));
@@ -185,14 +185,31 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
   // The reasons of major effects, by rule, by what it was before, by mode: built once.
   const majorReasons = new Map<string, Record<string, Record<'automatic' | 'candidate', Reason>>>();
   for (const rule of rules) {
-    const from = (before: string) => ({
-      automatic: Object.freeze(change(rule.reason, 'major', before, 'automatic', 'marks the incident major')),
-      candidate: Object.freeze(change(rule.reason, 'major', before, 'candidate', 'marks the incident major')),
+    const from = (before: string | undefined) => ({
+      automatic: Object.freeze(change(rule.reason, 'major', before, 'automatic', 'declares the incident major')),
+      candidate: Object.freeze(change(rule.reason, 'major', before, 'candidate', 'suggests declaring it major')),
     });
-    majorReasons.set(rule.reason, { no: from('no'), candidate: from('candidate'), automatic: from('automatic') });
+    majorReasons.set(rule.reason, {
+      none: from(undefined),
+      candidate: from('candidate'),
+      automatic: from('automatic'),
+    });
+  }
+
+  function unknownLevel(axis: 'impact' | 'urgency', level: Level): ValidationError {
+    return new ValidationError('priority input', [
+      {
+        code: 'custom',
+        path: [axis],
+        message: `"${level}" is not one of policy ${policyName}'s ${axis} levels`,
+        input: level,
+      },
+    ]);
   }
 
   function evaluate(input: PriorityInput): PriorityDecision {
+    if (input.impact !== null && !impactRank.has(input.impact)) throw unknownLevel('impact', input.impact);
+    if (input.urgency !== null && !urgencyRank.has(input.urgency)) throw unknownLevel('urgency', input.urgency);
     const reasons: Reason[] = [];
     // Every key in one order: one hidden class for all views, so the getters stay monomorphic.
     const view: ConditionView = {
@@ -252,7 +269,7 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
             break;
           case 'major':
             if (effect.mode === 'automatic' || major === null) {
-              reasons.push(majorReasons.get(rule.reason)?.[major ?? 'no']?.[effect.mode] as Reason);
+              reasons.push(majorReasons.get(rule.reason)?.[major ?? 'none']?.[effect.mode] as Reason);
               major = effect.mode;
             }
             break;
@@ -268,15 +285,7 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
     const matrix = selectMatrix(view);
     let priority = matrix.table[impact]?.[urgency] as Priority | undefined;
     if (priority === undefined) {
-      const axis = impactRank.has(impact) ? 'urgency' : 'impact';
-      throw new ValidationError('priority input', [
-        {
-          code: 'custom',
-          path: [axis],
-          message: `"${view[axis]}" is not one of policy ${policyName}'s ${axis} levels`,
-          input: view[axis],
-        },
-      ]);
+      throw impactRank.has(impact) ? unknownLevel('urgency', urgency) : unknownLevel('impact', impact);
     }
     reasons.push(matrix.reasons[impact]?.[urgency] as Reason);
     if (matched) {

@@ -130,10 +130,10 @@ export const PriorityPolicySchema = z.strictObject({
         name: z.string().trim().min(1).optional(),
         scope: z
           .strictObject({
-            service: z.string().min(1).optional(),
-            tenant: z.string().min(1).optional(),
-            environment: z.string().min(1).optional(),
-            category: z.string().min(1).optional(),
+            service: z.string().trim().min(1).optional(),
+            tenant: z.string().trim().min(1).optional(),
+            environment: z.string().trim().min(1).optional(),
+            category: z.string().trim().min(1).optional(),
           })
           .default({}),
         table: z.record(z.string(), z.record(z.string(), PrioritySchema)),
@@ -159,7 +159,9 @@ export const PriorityPolicySchema = z.strictObject({
     .default([]),
   facts: z
     .strictObject({
-      recentSimilarWindow: DurationSchema.default(30 * 60_000),
+      recentSimilarWindow: DurationSchema.pipe(z.number().min(1_000, 'Must be at least 1 second (PT1S)')).default(
+        30 * 60_000,
+      ),
       slaTiers: z.record(z.string(), z.string().min(1)).default({}),
       defaultSlaTier: z.string().min(1).optional(),
       businessHours: z
@@ -234,6 +236,47 @@ function checkLevels(def: PriorityPolicyDefinition, issues: Issue[]): void {
   });
 }
 
+type FieldKind = 'number' | 'boolean' | 'list' | 'impact' | 'urgency' | 'text' | 'any';
+
+function kindOf(field: string): FieldKind {
+  if (field === 'usersAffected' || field === 'facts.recentSimilar') return 'number';
+  if (field.startsWith('flags.') || field === 'facts.businessHours') return 'boolean';
+  if (field === 'labels') return 'list';
+  if (field === 'impact' || field === 'urgency') return field;
+  return field.startsWith('custom.') ? 'any' : 'text';
+}
+
+/** A condition that can never hold is a mistake: wrong operator for the field, or a level the policy does not have. */
+function checkCondition(
+  condition: Condition,
+  path: PropertyKey[],
+  def: PriorityPolicyDefinition,
+  issues: Issue[],
+): void {
+  if ('all' in condition) return condition.all.forEach((c, i) => checkCondition(c, [...path, 'all', i], def, issues));
+  if ('any' in condition) return condition.any.forEach((c, i) => checkCondition(c, [...path, 'any', i], def, issues));
+  if ('not' in condition) return checkCondition(condition.not, [...path, 'not'], def, issues);
+  const kind = kindOf(condition.field);
+  const { op } = condition;
+  const bad = (message: string, at = 'op'): void => {
+    issues.push(custom([...path, at], message, condition));
+  };
+  if ((op === 'gte' || op === 'lte') && kind !== 'number' && kind !== 'any') {
+    return bad(`${op} compares numbers; ${condition.field} is not a number`);
+  }
+  if (op === 'matches' && kind !== 'text' && kind !== 'any' && kind !== 'impact' && kind !== 'urgency') {
+    return bad(`matches tests text; ${condition.field} is not text`);
+  }
+  const values = op === 'equals' ? [condition.value] : op === 'in' ? condition.value : [];
+  for (const value of values) {
+    if (kind === 'number' && typeof value !== 'number') return bad(`${condition.field} is a number`, 'value');
+    if (kind === 'boolean' && typeof value !== 'boolean') return bad(`${condition.field} is true or false`, 'value');
+    if ((kind === 'impact' || kind === 'urgency') && !def.levels[kind].includes(value as string)) {
+      return bad(`"${String(value)}" is not one of the policy's ${kind} levels`, 'value');
+    }
+  }
+}
+
 /** Rule ids are unique; business hours are a real time zone and a non-empty window. */
 function checkRulesAndFacts(def: PriorityPolicyDefinition, issues: Issue[]): void {
   const ids = new Map<string, number>();
@@ -247,10 +290,32 @@ function checkRulesAndFacts(def: PriorityPolicyDefinition, issues: Issue[]): voi
     }
   });
   const hours = def.facts.businessHours;
+  const hasTiers = Object.keys(def.facts.slaTiers).length > 0 || def.facts.defaultSlaTier !== undefined;
   def.rules.forEach((rule, r) => {
-    if (typeof rule.when !== 'function' && !hours && fieldsOf(rule.when).has('facts.businessHours')) {
+    if (typeof rule.when === 'function') return;
+    const fields = fieldsOf(rule.when);
+    if (!hours && fields.has('facts.businessHours')) {
       issues.push(custom(['rules', r, 'when'], 'Reads facts.businessHours, but the policy has no facts.businessHours'));
     }
+    if (!hasTiers && fields.has('facts.slaTier')) {
+      issues.push(
+        custom(['rules', r, 'when'], 'Reads facts.slaTier, but the policy has no facts.slaTiers or defaultSlaTier'),
+      );
+    }
+    checkCondition(rule.when, ['rules', r, 'when'], def, issues);
+  });
+  const categoryIds = new Set<string>();
+  def.categories.forEach((c, i) => {
+    if (categoryIds.has(c.id))
+      issues.push(custom(['categories', i, 'id'], `Category rule id "${c.id}" is used twice`, c.id));
+    categoryIds.add(c.id);
+  });
+  const matrixNames = new Set<string>();
+  def.matrices.forEach((m, i) => {
+    if (m.name === undefined) return;
+    if (matrixNames.has(m.name))
+      issues.push(custom(['matrices', i, 'name'], `Matrix name "${m.name}" is used twice`, m.name));
+    matrixNames.add(m.name);
   });
   if (hours) {
     try {

@@ -53,8 +53,11 @@ export interface PriorityDecision {
   subcategory?: string | undefined;
   /** Labels rules added. */
   labels: string[];
-  /** Each matrix cell, rule and suggestion that shaped the decision, in order. */
-  reasons: Reason[];
+  /**
+   * Each matrix cell, rule and suggestion that shaped the decision, in order. Engines may share
+   * reason objects between decisions: treat them as immutable.
+   */
+  reasons: readonly Readonly<Reason>[];
 }
 
 /** What a policy must return; the kit checks it before anything is written. */

@@ -1,6 +1,7 @@
 import {
   type Incident,
   type IncidentEvent,
+  ITIL_MATRIX,
   NotFoundError,
   type NotificationEvent,
   type TimelineEntry,
@@ -74,11 +75,30 @@ describe('report', () => {
     expect((await kit.list()).items).toEqual([]);
     expect((await kit.report({ ...REPORT, environment: 'staging' })).environment).toBe('staging');
 
-    const custom = createTestKit({ environments: ['eu-prod', 'us-prod'] }).kit;
+    const custom = createTestKit({ environments: ['eu-prod', 'us-prod'], priority: { defaultRules: false } }).kit;
     expect((await custom.report({ ...REPORT, environment: 'eu-prod' })).environment).toBe('eu-prod');
     expect(ValidationError.isInstance(await rejection(custom.report({ ...REPORT, environment: 'production' })))).toBe(
       true,
     );
+  });
+
+  test('the default rules need a "production" environment, and matrix scopes must name known environments', () => {
+    const paths = (options: Parameters<typeof createTestKit>[0]) => {
+      try {
+        createTestKit(options);
+        return [];
+      } catch (error) {
+        return (error as ValidationError).issues.map((i) => i.path.join('.'));
+      }
+    };
+    expect(paths({ environments: ['prod', 'dev'] })).toEqual(['priority.defaultRules']);
+    expect(
+      paths({
+        environments: ['prod', 'dev'],
+        priority: { defaultRules: false, matrices: [{ scope: { environment: 'production' }, table: ITIL_MATRIX }] },
+      }),
+    ).toContain('priority.matrices.0.scope.environment');
+    expect(paths({ priority: { name: 'hand-made', evaluate: () => ({}) } as never })).toContain('priority.levels');
   });
 
   test('without impact and urgency it stays new and unprioritized', async () => {

@@ -226,7 +226,27 @@ describe('operators', () => {
     expect(
       matches({ field: 'description', op: 'matches', value: 'ora-\\d{5}' }, { description: 'Got ORA-00942' }),
     ).toBe(true);
-    expect(matches({ field: 'usersAffected', op: 'matches', value: '5' }, { usersAffected: 5 })).toBe(false);
+    expect(matches({ field: 'custom.code', op: 'matches', value: '^E\\d+' }, { custom: { code: 'E42' } })).toBe(true);
+  });
+
+  test('conditions that can never hold are rejected when the policy is defined', () => {
+    const paths = (when: PriorityRule['when']) => {
+      try {
+        engineWith({ id: 'never', when, effects: [{ type: 'floor', priority: 'P1' }] });
+        return [];
+      } catch (error) {
+        expect(ValidationError.isInstance(error)).toBe(true);
+        return (error as ValidationError).issues.map((i) => i.path.join('.'));
+      }
+    };
+    expect(paths({ field: 'usersAffected', op: 'matches', value: '5' })).toEqual(['rules.0.when.op']);
+    expect(paths({ field: 'title', op: 'gte', value: 3 })).toEqual(['rules.0.when.op']);
+    expect(paths({ field: 'impact', op: 'equals', value: 'critical' })).toEqual(['rules.0.when.value']);
+    expect(paths({ any: [{ field: 'flags.security', op: 'equals', value: 'yes' }] })).toEqual([
+      'rules.0.when.any.0.value',
+    ]);
+    expect(paths({ field: 'facts.slaTier', op: 'equals', value: 'gold' })).toEqual(['rules.0.when']);
+    expect(paths({ field: 'impact', op: 'in', value: ['high', 'low'] })).toEqual([]);
   });
 
   test('all, any and not nest', () => {
