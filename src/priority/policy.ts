@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DurationSchema } from '../domain/duration.js';
 import { parseInput, ValidationError } from '../domain/errors.js';
 import { DEFAULT_LEVELS, type Level, LevelSchema, type Priority, PrioritySchema } from '../domain/incident.js';
-import { type Condition, ConditionSchema, fieldsOf, RegExpSourceSchema } from './conditions.js';
+import { type Condition, ConditionSchema, type FieldCondition, fieldsOf, RegExpSourceSchema } from './conditions.js';
 import type { PriorityInput } from './types.js';
 
 /** What a matching rule does. Effects on priority apply after the matrix, in rule order. */
@@ -246,34 +246,50 @@ function kindOf(field: string): FieldKind {
   return field.startsWith('custom.') ? 'any' : 'text';
 }
 
-/** A condition that can never hold is a mistake: wrong operator for the field, or a level the policy does not have. */
+/** Why a field test can never hold (wrong operator for the field, a level the policy lacks), or null. */
+function impossible(
+  condition: FieldCondition,
+  def: PriorityPolicyDefinition,
+): [at: 'op' | 'value', message: string] | null {
+  const kind = kindOf(condition.field);
+  const { op, field } = condition;
+  if ((op === 'gte' || op === 'lte') && kind !== 'number' && kind !== 'any') {
+    return ['op', `${op} compares numbers; ${field} is not a number`];
+  }
+  if (op === 'matches' && kind !== 'text' && kind !== 'any' && kind !== 'impact' && kind !== 'urgency') {
+    return ['op', `matches tests text; ${field} is not text`];
+  }
+  const values = op === 'equals' ? [condition.value] : op === 'in' ? condition.value : [];
+  for (const value of values) {
+    if (kind === 'number' && typeof value !== 'number') return ['value', `${field} is a number`];
+    if (kind === 'boolean' && typeof value !== 'boolean') return ['value', `${field} is true or false`];
+    if ((kind === 'impact' || kind === 'urgency') && !def.levels[kind].includes(value as string)) {
+      return ['value', `"${String(value)}" is not one of the policy's ${kind} levels`];
+    }
+  }
+  return null;
+}
+
+/** Reports every field test in `condition` that can never hold. */
 function checkCondition(
   condition: Condition,
   path: PropertyKey[],
   def: PriorityPolicyDefinition,
   issues: Issue[],
 ): void {
-  if ('all' in condition) return condition.all.forEach((c, i) => checkCondition(c, [...path, 'all', i], def, issues));
-  if ('any' in condition) return condition.any.forEach((c, i) => checkCondition(c, [...path, 'any', i], def, issues));
-  if ('not' in condition) return checkCondition(condition.not, [...path, 'not'], def, issues);
-  const kind = kindOf(condition.field);
-  const { op } = condition;
-  const bad = (message: string, at = 'op'): void => {
-    issues.push(custom([...path, at], message, condition));
-  };
-  if ((op === 'gte' || op === 'lte') && kind !== 'number' && kind !== 'any') {
-    return bad(`${op} compares numbers; ${condition.field} is not a number`);
-  }
-  if (op === 'matches' && kind !== 'text' && kind !== 'any' && kind !== 'impact' && kind !== 'urgency') {
-    return bad(`matches tests text; ${condition.field} is not text`);
-  }
-  const values = op === 'equals' ? [condition.value] : op === 'in' ? condition.value : [];
-  for (const value of values) {
-    if (kind === 'number' && typeof value !== 'number') return bad(`${condition.field} is a number`, 'value');
-    if (kind === 'boolean' && typeof value !== 'boolean') return bad(`${condition.field} is true or false`, 'value');
-    if ((kind === 'impact' || kind === 'urgency') && !def.levels[kind].includes(value as string)) {
-      return bad(`"${String(value)}" is not one of the policy's ${kind} levels`, 'value');
-    }
+  if ('all' in condition) {
+    condition.all.forEach((c, i) => {
+      checkCondition(c, [...path, 'all', i], def, issues);
+    });
+  } else if ('any' in condition) {
+    condition.any.forEach((c, i) => {
+      checkCondition(c, [...path, 'any', i], def, issues);
+    });
+  } else if ('not' in condition) {
+    checkCondition(condition.not, [...path, 'not'], def, issues);
+  } else {
+    const problem = impossible(condition, def);
+    if (problem) issues.push(custom([...path, problem[0]], problem[1], condition));
   }
 }
 
