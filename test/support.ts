@@ -48,3 +48,16 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     (error: unknown) => error,
   );
 }
+
+/** ServiceNow's default table, row by row: impact, urgency, priority. */
+export const ITIL_CELLS = [
+  ['high', 'high', 'P1'],
+  ['high', 'medium', 'P2'],
+  ['high', 'low', 'P3'],
+  ['medium', 'high', 'P2'],
+  ['medium', 'medium', 'P3'],
+  ['medium', 'low', 'P4'],
+  ['low', 'high', 'P3'],
+  ['low', 'medium', 'P4'],
+  ['low', 'low', 'P4'],
+] as const;

@@ -10,7 +10,7 @@ import {
 import { createTestKit, FakeClock } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { rejection } from '../support.js';
+import { ITIL_CELLS, rejection } from '../support.js';
 
 type Kit = ReturnType<typeof createTestKit>['kit'];
 
@@ -124,17 +124,7 @@ describe('report', () => {
     expect(triaged.reasons.map((r) => `${r.rule} ${r.detail}`).join(' ')).toMatch(/matrix/i);
   });
 
-  test.each([
-    ['high', 'high', 'P1'],
-    ['high', 'medium', 'P2'],
-    ['high', 'low', 'P3'],
-    ['medium', 'high', 'P2'],
-    ['medium', 'medium', 'P3'],
-    ['medium', 'low', 'P4'],
-    ['low', 'high', 'P3'],
-    ['low', 'medium', 'P4'],
-    ['low', 'low', 'P4'],
-  ] as const)('impact %s x urgency %s is %s', async (impact, urgency, priority) => {
+  test.each(ITIL_CELLS)('impact %s x urgency %s is %s', async (impact, urgency, priority) => {
     const { kit } = createTestKit();
     expect((await kit.report({ ...REPORT, impact, urgency })).priority).toBe(priority);
     // and triage of a new incident decides the same

@@ -11,23 +11,10 @@ import {
 } from 'incidentkit';
 import { createTestKit } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
-import { rejection } from '../support.js';
+import { ITIL_CELLS, rejection } from '../support.js';
 import { input, validationPaths } from './helpers.js';
 
 const REPORTER = { name: 'Ana', kind: 'employee' } as const;
-
-/** The ITIL table, row by row: impact x urgency -> priority. */
-const ITIL_CELLS = [
-  ['high', 'high', 'P1'],
-  ['high', 'medium', 'P2'],
-  ['high', 'low', 'P3'],
-  ['medium', 'high', 'P2'],
-  ['medium', 'medium', 'P3'],
-  ['medium', 'low', 'P4'],
-  ['low', 'high', 'P3'],
-  ['low', 'medium', 'P4'],
-  ['low', 'low', 'P4'],
-] as const;
 
 /** A table over `impact` x `urgency` levels with every cell `priority`. */
 function uniform(
