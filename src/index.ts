@@ -216,4 +216,4 @@ export {
   type PriorityPolicy,
 } from './priority/types.js';
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js';
-export type { RunDueResult, Worker } from './worker.js';
+export type { RunDueResult, StartOptions, Worker } from './worker.js';

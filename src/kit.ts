@@ -43,7 +43,7 @@ import { type Clock, toIso } from './ports/clock.js';
 import type { IdempotencyKey, IncidentQuery, IncidentStore, Page, TimerRecord } from './ports/store.js';
 import { deriveFacts, priorityInput } from './priority/facts.js';
 import { PriorityDecisionSchema, type PriorityFacts } from './priority/types.js';
-import { createWorker, type RunDueResult } from './worker.js';
+import { createWorker, type RunDueResult, type StartOptions } from './worker.js';
 
 /** A command on an existing incident: id, input, options; resolves to the updated incident. */
 export type CommandMethod<K extends CommandName, C> = (
@@ -101,8 +101,12 @@ export interface IncidentKit<C = CustomFields, S = undefined> {
   off<E extends keyof IncidentKitEvents<C>>(event: E, listener: IncidentKitEvents<C>[E]): void;
   /** Fires due timers through the command path, then delivers due outbox messages. Never throws for one bad item. */
   runDue(): Promise<RunDueResult>;
-  /** Runs `runDue()` every `pollMs` (default 1 s) until `stop()`. */
-  start(options?: { pollMs?: number }): void;
+  /**
+   * Runs `runDue()` until `stop()`: every `pollMs` (default 1 s) while there is work; while idle
+   * the wait doubles up to `maxIdleMs` (default 30 s), never past the next due timer or message.
+   * Errors are emitted as `error` (stage `worker`), never thrown.
+   */
+  start(options?: StartOptions): void;
   /** Stops the worker loop and waits for the run in flight. */
   stop(): Promise<void>;
   readonly store: IncidentStore;

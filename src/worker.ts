@@ -32,10 +32,29 @@ export interface WorkerDeps {
   describeState(incident: Incident): string;
 }
 
+/** Options of the worker loop. */
+export interface StartOptions {
+  /** Wait between runs while there is work, in ms. Default 1000. */
+  pollMs?: number;
+  /** Longest wait while idle: the wait doubles after each idle run up to this. Default 30000. */
+  maxIdleMs?: number;
+}
+
+const StartOptionsSchema = z
+  .strictObject({
+    pollMs: z.number().int().min(10).max(3_600_000).default(1_000),
+    maxIdleMs: z.number().int().min(10).max(3_600_000).default(30_000),
+  })
+  .refine((o) => o.maxIdleMs >= o.pollMs, { message: 'maxIdleMs must be at least pollMs', path: ['maxIdleMs'] });
+
 /** A worker: fires due timers, delivers due outbox messages, and loops on a poll interval. */
 export interface Worker {
   runDue(): Promise<RunDueResult>;
-  start(options?: { pollMs?: number }): void;
+  /**
+   * Runs `runDue()` in a loop: every `pollMs` while there is work; while idle the wait doubles up
+   * to `maxIdleMs`, but never past the next due timer or message.
+   */
+  start(options?: StartOptions): void;
   stop(): Promise<void>;
 }
 
@@ -122,17 +141,29 @@ export function createWorker(deps: WorkerDeps): Worker {
     | { timer: ReturnType<typeof setTimeout> | undefined; running: Promise<unknown> | undefined; stopped: boolean }
     | undefined;
 
-  function start(startOptions: { pollMs?: number } = {}): void {
-    const pollMs = parseInput(z.number().int().min(10).max(3_600_000).default(1_000), startOptions.pollMs, 'pollMs');
+  function start(startOptions: StartOptions = {}): void {
+    const { pollMs, maxIdleMs } = parseInput(StartOptionsSchema, startOptions, 'start options');
     if (loop && !loop.stopped) return;
     const state: NonNullable<typeof loop> = { timer: undefined, running: undefined, stopped: false };
     loop = state;
+    let idleMs = pollMs;
     const tick = () => {
       state.running = runDue()
-        .catch((error) => deps.emit('error', { error, stage: 'worker' }))
-        .finally(() => {
+        .then(async (result) => {
+          const busy = result.timersFired + result.timersSkipped + result.delivered + result.failed + result.dead > 0;
+          // Idle: back off (doubling up to maxIdleMs), but never sleep past the next due instant.
+          idleMs = busy ? pollMs : Math.min(idleMs * 2, maxIdleMs);
+          const next = await store.nextDueAt(clock.now());
+          const untilDue = next === null ? Number.POSITIVE_INFINITY : Math.max(pollMs, next - clock.now());
+          return Math.min(idleMs, untilDue);
+        })
+        .catch((error) => {
+          deps.emit('error', { error, stage: 'worker' });
+          return pollMs;
+        })
+        .then((delay) => {
           state.running = undefined;
-          if (!state.stopped) state.timer = setTimeout(tick, pollMs);
+          if (!state.stopped) state.timer = setTimeout(tick, delay);
         });
     };
     tick();

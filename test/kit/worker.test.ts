@@ -1,6 +1,6 @@
 import { createIncidentKit, type IncidentStore, memoryStore, StoreError } from 'incidentkit';
 import { FakeClock, RecordingChannel } from 'incidentkit/testing';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { TRIAGED_REPORT as REPORT } from '../support.js';
 
 /** Resolves with the first payload of `event`. */
@@ -76,5 +76,30 @@ describe('worker loop', () => {
   test('stop() before start() resolves at once', async () => {
     const kit = createIncidentKit({ clock: new FakeClock() });
     await expect(kit.stop()).resolves.toBeUndefined();
+  });
+
+  test('while idle the loop backs off, doubling its wait up to maxIdleMs', async () => {
+    vi.useFakeTimers();
+    try {
+      const inner = memoryStore();
+      let runs = 0;
+      const store: IncidentStore = {
+        ...inner,
+        contract: inner.contract,
+        claimTimers(now, opts) {
+          runs++;
+          return inner.claimTimers(now, opts);
+        },
+      };
+      const kit = createIncidentKit({ store, clock: new FakeClock() });
+      kit.start({ pollMs: 100, maxIdleMs: 800 });
+      await vi.advanceTimersByTimeAsync(2_900);
+      // Runs at 0, 200, 600, 1400, 2200 (waits 200, 400, 800, 800): not 30 runs at a 100 ms pace.
+      expect(runs).toBe(5);
+      await kit.stop();
+      expect(() => kit.start({ pollMs: 500, maxIdleMs: 100 })).toThrow(/maxIdleMs/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
