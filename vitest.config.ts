@@ -3,6 +3,10 @@ import { defineConfig } from 'vitest/config';
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 
+/** CI sets VITEST_JSON_DIR: each run (one per TZ) also writes a JSON report there. */
+const jsonDir = process.env.VITEST_JSON_DIR;
+const jsonReport = jsonDir ? `${jsonDir}/vitest-${(process.env.TZ ?? 'local').replace(/\W/g, '_')}.json` : undefined;
+
 export default defineConfig({
   resolve: {
     // Tests and examples import the package by its public name, resolved to the sources.
@@ -12,6 +16,7 @@ export default defineConfig({
     ],
   },
   test: {
+    reporters: jsonReport ? ['default', ['json', { outputFile: jsonReport }]] : ['default'],
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
   },

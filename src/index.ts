@@ -215,5 +215,17 @@ export {
   type PriorityInput,
   type PriorityPolicy,
 } from './priority/types.js';
+export {
+  ALWAYS_OPEN,
+  addBusinessTime,
+  type BusinessWindow,
+  businessTimeBetween,
+  type Calendar,
+  type CalendarConfig,
+  CalendarConfigSchema,
+  defineCalendar,
+  WEEKDAYS,
+  type Weekday,
+} from './sla/calendar.js';
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js';
 export type { RunDueResult, StartOptions, Worker } from './worker.js';
