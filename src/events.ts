@@ -29,6 +29,12 @@ export type IncidentKitEvents<C = CustomFields> = {
 } & {
   /** A triage changed the priority (or set the first one); payload as `incident.triaged`. */
   'incident.prioritized': (event: IncidentEvent<'triaged', C>) => void;
+  /** An SLA clock passed its warning threshold; payload as `incident.sla_warning`. */
+  'sla.warning': (event: IncidentEvent<'sla_warning', C>) => void;
+  /** An SLA clock passed its due instant unmet; payload as `incident.sla_breached`. */
+  'sla.breached': (event: IncidentEvent<'sla_breached', C>) => void;
+  /** An SLA clock was met in time; payload as `incident.sla_met`. */
+  'sla.met': (event: IncidentEvent<'sla_met', C>) => void;
   'timer.fired': (event: { timer: TimerRecord; incident: Incident<C> }) => void;
   'timer.skipped': (event: { timer: TimerRecord; reason: string }) => void;
   'notification.delivered': (event: NotificationEvent) => void;

@@ -227,5 +227,14 @@ export {
   WEEKDAYS,
   type Weekday,
 } from './sla/calendar.js';
+export {
+  defineSlaPolicy,
+  type ResolvedTarget,
+  type SlaPolicy,
+  type SlaPolicyConfig,
+  SlaPolicySchema,
+  type SlaScope,
+  type SlaTarget,
+} from './sla/policy.js';
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js';
 export type { RunDueResult, StartOptions, Worker } from './worker.js';

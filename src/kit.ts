@@ -182,13 +182,16 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
       // Listeners get their own copy: what they change never reaches the caller.
       const names = [`incident.${entry.type}`];
       if (entry.type === 'triaged' && entry.priority !== entry.previousPriority) names.push('incident.prioritized');
+      if (entry.type === 'sla_warning' || entry.type === 'sla_breached' || entry.type === 'sla_met') {
+        names.push(`sla.${entry.type.slice(4)}`);
+      }
       for (const name of names) if (emitter.listenerCount(name) > 0) emit(name, structuredClone({ incident, entry }));
     }
     return incident as Incident<C>;
   }
 
   function context(actor: Actor, facts: PriorityFacts = {}): DecideContext {
-    return { settings, priority, facts, now: clock.now(), actor };
+    return { settings, priority, facts, sla: config.sla, now: clock.now(), actor };
   }
 
   /** Impact and urgency must be levels of the priority policy. */

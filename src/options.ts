@@ -18,6 +18,7 @@ import type { IncidentStore } from './ports/store.js';
 import { createPriorityEngine } from './priority/engine.js';
 import type { PriorityPolicyConfig } from './priority/policy.js';
 import type { PriorityPolicy } from './priority/types.js';
+import { defineSlaPolicy, type SlaPolicy, type SlaPolicyConfig } from './sla/policy.js';
 import { memoryStore } from './stores/memory.js';
 
 /** A zod schema for custom fields: an object schema, e.g. `z.object({ region: z.string() })`. */
@@ -61,6 +62,8 @@ export interface IncidentKitOptions<S extends CustomSchema | undefined = undefin
    * impact x urgency matrix with the default rules.
    */
   priority?: PriorityPolicy | PriorityPolicyConfig;
+  /** SLA targets per priority, service, tenant, environment and category, on business-hours calendars. */
+  sla?: SlaPolicy | SlaPolicyConfig;
   /** Notification channels by name (or a list, named by each channel's `name`). */
   channels?: Record<string, Channel> | readonly Channel[];
   /** Zod object schema of your custom fields; `report()` validates `custom` against it. */
@@ -94,6 +97,7 @@ export interface KitConfig {
   store: IncidentStore;
   clock: Clock;
   priority: PriorityPolicy;
+  sla: SlaPolicy | undefined;
   channels: Map<string, Channel>;
   ids: IdGenerator;
   logger: Logger;
@@ -116,6 +120,7 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
     store: options.store ?? memoryStore(),
     clock,
     priority: resolvePriority(options.priority, environments),
+    sla: resolveSla(options.sla),
     channels: channelMap(options.channels),
     ids,
     logger: options.logger ?? silentLogger,
@@ -202,4 +207,19 @@ function resolvePriority(
   }
   if (issues.length > 0) throw fail(issues);
   return engine;
+}
+
+/** The kit's SLA policy; a bad policy's issues are reported under `sla.`. */
+function resolveSla(sla: SlaPolicy | SlaPolicyConfig | undefined): SlaPolicy | undefined {
+  if (sla === undefined) return undefined;
+  if (typeof (sla as SlaPolicy).targetFor === 'function') return sla as SlaPolicy;
+  try {
+    return defineSlaPolicy(sla as SlaPolicyConfig);
+  } catch (error) {
+    if (!ValidationError.isInstance(error)) throw error;
+    throw new ValidationError(
+      'createIncidentKit options',
+      error.issues.map((issue) => ({ ...issue, path: ['sla', ...issue.path] })),
+    );
+  }
 }

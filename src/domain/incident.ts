@@ -113,11 +113,15 @@ export const SlaClockSchema = z.object({
   startedAt: InstantSchema,
   dueAt: InstantSchema,
   warnAt: InstantSchema.optional(),
+  /** When the warning fired. */
+  warnedAt: InstantSchema.optional(),
   pausedAt: InstantSchema.optional(),
+  /** Business time spent paused (on hold, or resolved before a reopen), in ms. */
+  pausedMs: z.number().int().nonnegative().default(0),
   metAt: InstantSchema.optional(),
   breachedAt: InstantSchema.optional(),
 });
-/** One SLA clock. Policies that start clocks arrive with the SLA issue; the shape is here now. */
+/** One SLA clock: a target counted in business time from `startedAt`, paused while on hold. */
 export type SlaClock = z.infer<typeof SlaClockSchema>;
 
 export const ResolutionCodeSchema = z.enum(['fixed', 'workaround', 'no_fault_found', 'vendor_fixed', 'other']);

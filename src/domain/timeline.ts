@@ -93,6 +93,7 @@ export const TimelineEntrySchema = z.discriminatedUnion('type', [
   }),
   entry('sla_warning', { clock: z.string() }),
   entry('sla_breached', { clock: z.string() }),
+  entry('sla_met', { clock: z.string() }),
   entry('communication_due', { sinceLastUpdateMs: z.number().int().nonnegative() }),
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;

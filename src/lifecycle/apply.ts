@@ -1,6 +1,6 @@
 import type { CommandInputs } from '../domain/commands.js';
 import { NotFoundError, parseInput, ValidationError } from '../domain/errors.js';
-import type { Actor, Assignment, EscalationStep, Incident, Participant, Role } from '../domain/incident.js';
+import type { Actor, Assignment, EscalationStep, Incident, Participant, Role, SlaClock } from '../domain/incident.js';
 import type { NewTimelineEntry } from '../domain/timeline.js';
 import { priorityInput } from '../priority/facts.js';
 import {
@@ -253,18 +253,11 @@ const reducers: Reducers = {
     incident.acknowledgedAt = null;
     return [{ type: 'acknowledgement_expired' }];
   },
-  'timer.slaWarning'(incident) {
-    return [{ type: 'sla_warning', clock: runningClock(incident) }];
+  'timer.slaWarning'(incident, _event, ctx) {
+    return markClocks(incident, ctx.at, 'warnedAt', (c) => c.warnAt !== undefined && c.warnAt <= ctx.at, 'sla_warning');
   },
   'timer.slaBreach'(incident, _event, ctx) {
-    const clock = runningClock(incident);
-    // Mark every running clock that is past due, so that the breach is not armed again.
-    incident.sla = {
-      clocks: incident.sla.clocks.map((c) =>
-        !c.metAt && !c.breachedAt && !c.pausedAt && c.dueAt <= ctx.at ? { ...c, breachedAt: ctx.at } : c,
-      ),
-    };
-    return [{ type: 'sla_breached', clock }];
+    return markClocks(incident, ctx.at, 'breachedAt', (c) => c.dueAt <= ctx.at, 'sla_breached');
   },
   'timer.communicationCadence'(_incident, _event, ctx) {
     return [{ type: 'communication_due', sinceLastUpdateMs: ctx.communicationCadenceMs ?? 0 }];
@@ -275,8 +268,25 @@ const reducers: Reducers = {
   },
 };
 
-function runningClock(incident: Incident): string {
-  return incident.sla.clocks.find((c) => !c.metAt && !c.breachedAt)?.name ?? 'resolution';
+/**
+ * Marks every running clock (not met, paused or breached) that has reached its instant, once,
+ * with one timeline entry each. A timer that finds none records nothing.
+ */
+function markClocks(
+  incident: Incident,
+  at: string,
+  mark: 'warnedAt' | 'breachedAt',
+  reached: (clock: SlaClock) => boolean,
+  type: 'sla_warning' | 'sla_breached',
+): NewTimelineEntry[] {
+  const entries: NewTimelineEntry[] = [];
+  const clocks = incident.sla.clocks.map((c) => {
+    if (c.metAt || c.pausedAt || c.breachedAt || c[mark] || !reached(c)) return c;
+    entries.push({ type, clock: c.name });
+    return { ...c, [mark]: at };
+  });
+  if (entries.length > 0) incident.sla = { clocks };
+  return entries;
 }
 
 /**

@@ -3,6 +3,8 @@ import { type Actor, type Incident, SYSTEM_ACTOR } from '../domain/incident.js';
 import type { NewTimelineEntry, Reason, TimelineEntry } from '../domain/timeline.js';
 import { toIso } from '../ports/clock.js';
 import type { PriorityFacts, PriorityPolicy } from '../priority/types.js';
+import { slaTimers, updateSla } from '../sla/clocks.js';
+import type { SlaPolicy } from '../sla/policy.js';
 import { applyEvent } from './apply.js';
 import { mergeTimerEffects, type TimerEffects, timerEffects } from './effects.js';
 import { incidentMachine, type LifecycleEvent } from './machine.js';
@@ -14,6 +16,8 @@ export interface DecideContext {
   priority: PriorityPolicy;
   /** Derived facts for the priority policy; only triage reads them. */
   facts: PriorityFacts;
+  /** The SLA policy, when the kit has one. */
+  sla?: SlaPolicy | undefined;
   now: number;
   actor: Actor;
 }
@@ -69,11 +73,17 @@ export function decide(incident: Incident, event: LifecycleEvent, ctx: DecideCon
     communicationCadenceMs: ctx.settings.communicationCadenceMs,
   });
   if (applied.entries.length === 0) return { incident, entries: [], timers: NO_TIMERS };
-  const changed = { ...applied.incident, ...statusOf(next.value) };
-  return {
-    ...advance(incident, changed, applied.entries, ctx.now, ctx.actor),
-    timers: timerEffects(actions, incident.id, ctx.now),
-  };
+  let changed: Incident = { ...applied.incident, ...statusOf(next.value) };
+  let entries = applied.entries;
+  let timers = timerEffects(actions, incident.id, ctx.now);
+  if (ctx.sla) {
+    // SLA clocks follow the change; their timers come from the clocks, not from the states.
+    const sla = updateSla(incident, changed, ctx.sla, ctx.now);
+    changed = { ...changed, sla: { clocks: sla.clocks } };
+    entries = [...entries, ...sla.entries];
+    timers = mergeTimerEffects(timers, slaTimers(changed, ctx.now));
+  }
+  return { ...advance(incident, changed, entries, ctx.now, ctx.actor), timers };
 }
 
 /** `decision` followed by `event` on its result, as one commit from `before`. */

@@ -33,8 +33,6 @@ export type CommandEvent = { [K in CommandName]: { type: K } & CommandInputs[K] 
 export type TimerEvent = { type: `timer.${TimerName}` };
 export type LifecycleEvent = CommandEvent | TimerEvent;
 
-const SLA_TIMERS: TimerName[] = ['slaWarning', 'slaBreach'];
-
 /**
  * Sets each named timer that applies: the context must have a delay for it, the communication
  * cadence runs only for major incidents and auto-close only for the others. `major` overrides
@@ -114,7 +112,6 @@ export const incidentMachine = setup({
   initial: 'new',
   states: {
     new: {
-      entry: arm(SLA_TIMERS),
       on: {
         ...COMMON,
         triage: { target: 'open' },
@@ -125,7 +122,7 @@ export const incidentMachine = setup({
       },
     },
     open: {
-      entry: arm([...SLA_TIMERS, 'escalation']),
+      entry: arm(['escalation']),
       exit: disarm(['escalation']),
       on: {
         ...COMMON,
@@ -141,7 +138,7 @@ export const incidentMachine = setup({
     },
     active: {
       initial: 'investigating',
-      entry: [arm([...SLA_TIMERS, 'acknowledgementTimeout', 'communicationCadence'])],
+      entry: [arm(['acknowledgementTimeout', 'communicationCadence'])],
       exit: disarm(['acknowledgementTimeout', 'communicationCadence']),
       on: {
         ...COMMON,
@@ -167,7 +164,6 @@ export const incidentMachine = setup({
       states: { investigating: {}, identified: {}, monitoring: {} },
     },
     on_hold: {
-      entry: disarm(SLA_TIMERS),
       on: {
         ...COMMON,
         resume: [
@@ -182,7 +178,6 @@ export const incidentMachine = setup({
       },
     },
     resolved: {
-      entry: disarm(SLA_TIMERS),
       initial: 'recovered',
       on: {
         ...COMMON,

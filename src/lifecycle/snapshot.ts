@@ -26,21 +26,12 @@ export function statusOf(value: unknown): { status: Status; phase: Phase | null 
   return { status, phase };
 }
 
-/** Milliseconds until each timer should fire, from the settings and the incident's SLA clocks. */
+/** Milliseconds until each lifecycle timer should fire. SLA timers follow the clocks (`sla/clocks.ts`). */
 function delays(incident: Incident, settings: LifecycleSettings, now: number): Partial<Record<TimerName, number>> {
   const out: Partial<Record<TimerName, number>> = { autoClose: settings.autoCloseAfterMs };
   if (settings.escalateAfterMs !== undefined) out.escalation = settings.escalateAfterMs;
   if (settings.acknowledgementTimeoutMs !== undefined) out.acknowledgementTimeout = settings.acknowledgementTimeoutMs;
   if (settings.communicationCadenceMs !== undefined) out.communicationCadence = settings.communicationCadenceMs;
-  let warnAt = Number.POSITIVE_INFINITY;
-  let dueAt = Number.POSITIVE_INFINITY;
-  for (const clock of incident.sla.clocks) {
-    if (clock.metAt || clock.breachedAt || clock.pausedAt) continue;
-    dueAt = Math.min(dueAt, Date.parse(clock.dueAt));
-    if (clock.warnAt) warnAt = Math.min(warnAt, Date.parse(clock.warnAt));
-  }
-  if (Number.isFinite(warnAt) && warnAt > now) out.slaWarning = warnAt - now;
-  if (Number.isFinite(dueAt)) out.slaBreach = Math.max(0, dueAt - now);
   return out;
 }
 

@@ -62,6 +62,8 @@ export function describeEntry(entry: TimelineEntry): string {
       return `cancelled (${entry.reason})${entry.duplicateOf ? ` as duplicate of ${entry.duplicateOf}` : ''}`;
     case 'sla_warning':
       return `SLA warning: ${entry.clock} target nearly reached`;
+    case 'sla_met':
+      return `SLA met: ${entry.clock} target reached in time`;
     case 'sla_breached':
       return `SLA breached: ${entry.clock} target missed`;
     case 'communication_due':

@@ -29,6 +29,7 @@ const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>([
   'cancelled',
   'sla_warning',
   'sla_breached',
+  'sla_met',
   'communication_due',
 ]);
 

@@ -121,10 +121,19 @@ export function makeFullIncident(n: number): Incident {
     },
     sla: {
       clocks: [
-        { name: 'response', targetMs: 900_000, startedAt: at(1), dueAt: at(16), warnAt: at(12), metAt: at(4) },
+        {
+          name: 'response',
+          targetMs: 900_000,
+          startedAt: at(1),
+          dueAt: at(16),
+          warnAt: at(12),
+          metAt: at(4),
+          pausedMs: 0,
+        },
         {
           name: 'resolution',
           targetMs: 14_400_000,
+          pausedMs: 60_000,
           startedAt: at(1),
           dueAt: at(241),
           pausedAt: at(30),

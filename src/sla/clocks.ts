@@ -1,0 +1,105 @@
+import type { Incident, SlaClock } from '../domain/incident.js';
+import type { NewTimelineEntry } from '../domain/timeline.js';
+import { timerId } from '../lifecycle/effects.js';
+import { toIso } from '../ports/clock.js';
+import type { TimerRecord } from '../ports/store.js';
+import { addBusinessTime, businessTimeBetween } from './calendar.js';
+import type { SlaPolicy } from './policy.js';
+
+type ClockName = SlaClock['name'];
+
+const ms = (iso: string) => Date.parse(iso);
+
+/**
+ * The incident's SLA clocks after a change, and the `sla_met` entries it earns (pure).
+ *
+ * - Clocks start at `reportedAt` once the incident has a priority whose scope has a target; a
+ *   priority change recomputes the targets from `reportedAt` (ServiceNow's retroactive way).
+ * - Response runs until acknowledged; resolution until resolved. Met clocks stay met, except that
+ *   a reopen resumes the resolution clock, the resolved spell counting as paused.
+ * - `on_hold` pauses running clocks; resuming adds the paused business time, moving the due and
+ *   warning instants later.
+ */
+export function updateSla(
+  before: Incident,
+  after: Incident,
+  policy: SlaPolicy,
+  now: number,
+): { clocks: SlaClock[]; entries: NewTimelineEntry[] } {
+  const entries: NewTimelineEntry[] = [];
+  const target = after.priority === null ? null : policy.targetFor(after);
+  if (!target) return { clocks: after.sla.clocks, entries };
+  const at = toIso(now);
+  const clocks: SlaClock[] = [];
+  const goals: [ClockName, number | undefined][] = [
+    ['response', target.responseMs],
+    ['resolution', target.resolutionMs],
+  ];
+  for (const [name, targetMs] of goals) {
+    if (targetMs === undefined) continue;
+    const previous = after.sla.clocks.find((c) => c.name === name);
+    let clock: SlaClock = previous
+      ? { ...previous }
+      : { name, targetMs, startedAt: after.reportedAt, dueAt: at, pausedMs: 0 };
+    clock.targetMs = targetMs;
+    // Reopened: the resolution clock runs again; the resolved spell counts as paused.
+    if (name === 'resolution' && clock.metAt && after.status !== 'resolved' && after.status !== 'closed') {
+      clock.pausedMs += businessTimeBetween(ms(clock.metAt), now, target.calendar);
+      delete clock.metAt;
+    }
+    // Met: acknowledged (response) or resolved (resolution), for the first time.
+    const met =
+      name === 'response' ? after.acknowledgedAt !== null : after.status === 'resolved' || after.status === 'closed';
+    if (met && !clock.metAt) {
+      clock.metAt = name === 'response' ? (after.acknowledgedAt ?? at) : at;
+      delete clock.pausedAt;
+      if (!clock.breachedAt) entries.push({ type: 'sla_met', clock: name });
+    }
+    // Paused while on hold; resuming adds the paused business time.
+    const running = !clock.metAt && after.status !== 'cancelled' && after.status !== 'closed';
+    if (running && after.status === 'on_hold' && !clock.pausedAt) clock.pausedAt = at;
+    if (clock.pausedAt && (after.status !== 'on_hold' || !running)) {
+      clock.pausedMs += businessTimeBetween(ms(clock.pausedAt), now, target.calendar);
+      delete clock.pausedAt;
+    }
+    clock = withInstants(clock, target.calendar, policy.warnAt);
+    clocks.push(clock);
+  }
+  void before;
+  return { clocks, entries };
+}
+
+function withInstants(clock: SlaClock, calendar: Parameters<typeof addBusinessTime>[2], warnAt: number): SlaClock {
+  const start = ms(clock.startedAt);
+  return {
+    ...clock,
+    dueAt: toIso(addBusinessTime(start, clock.targetMs + clock.pausedMs, calendar)),
+    warnAt: toIso(addBusinessTime(start, Math.round(clock.targetMs * warnAt) + clock.pausedMs, calendar)),
+  };
+}
+
+/**
+ * The SLA timers the clocks call for: a warning at the earliest warning instant not yet warned, a
+ * breach at the earliest due instant of a running clock that has not breached. Everything else
+ * is cancelled.
+ */
+export function slaTimers(incident: Incident, now: number): { set: TimerRecord[]; cancel: string[] } {
+  let warn = Number.POSITIVE_INFINITY;
+  let due = Number.POSITIVE_INFINITY;
+  const live = incident.status !== 'closed' && incident.status !== 'cancelled';
+  for (const clock of incident.sla.clocks) {
+    if (!live || clock.metAt || clock.pausedAt) continue;
+    if (clock.warnAt && !clock.warnedAt && !clock.breachedAt) warn = Math.min(warn, ms(clock.warnAt));
+    if (!clock.breachedAt) due = Math.min(due, ms(clock.dueAt));
+  }
+  const set: TimerRecord[] = [];
+  const cancel: string[] = [];
+  const timer = (name: 'slaWarning' | 'slaBreach', at: number) => {
+    if (Number.isFinite(at))
+      set.push({ id: timerId(incident.id, name), incidentId: incident.id, name, dueAt: Math.max(at, now) });
+    else cancel.push(timerId(incident.id, name));
+  };
+  timer('slaWarning', warn);
+  timer('slaBreach', due);
+  return { set, cancel };
+}
