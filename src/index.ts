@@ -120,7 +120,7 @@ export {
   SYSTEM_ACTOR,
   TERMINAL_STATUSES,
 } from './domain/incident.js';
-export { IncidentQuerySchema } from './domain/query.js';
+export { IncidentQuerySchema, matchesSlaFilters } from './domain/query.js';
 export {
   type Audience,
   AudienceSchema,

@@ -215,8 +215,10 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     actor: Actor,
     extra: { idempotency?: IdempotencyKey | undefined; fired?: string } = {},
   ): Promise<Incident<C> | null> {
-    const decision = decide(incident, event, context(actor));
-    if (decision === null) return null;
+    const ctx = context(actor);
+    const first = decide(incident, event, ctx);
+    if (first === null) return null;
+    const decision = withFollowUps(incident, first, ctx);
     // Nothing to record (e.g. declaring an already major incident major): nothing is written.
     if (decision.entries.length === 0) return incident as Incident<C>;
     return commit(incident, decision, extra);

@@ -171,7 +171,7 @@ function resolvePriority(
       'createIncidentKit options',
       issues.map((issue) => ({ ...issue, path: ['priority', ...issue.path] })),
     );
-  if (priority === undefined) priority = {};
+  if (priority === undefined) priority = { name: 'itil' }; // the built-in policy
   if (isPolicy(priority)) {
     const result = PolicyObjectSchema.safeParse(priority);
     if (!result.success) throw fail(result.error.issues);

@@ -1,6 +1,15 @@
 import type { CommandInputs } from '../domain/commands.js';
 import { NotFoundError, parseInput, ValidationError } from '../domain/errors.js';
-import type { Actor, Assignment, EscalationStep, Incident, Participant, Role, SlaClock } from '../domain/incident.js';
+import {
+  type Actor,
+  type Assignment,
+  type EscalationStep,
+  type Incident,
+  type Participant,
+  type Role,
+  type SlaClock,
+  SYSTEM_ACTOR,
+} from '../domain/incident.js';
 import type { NewTimelineEntry } from '../domain/timeline.js';
 import { priorityInput } from '../priority/facts.js';
 import {
@@ -141,7 +150,8 @@ const reducers: Reducers = {
     return [{ type: 'acknowledged', ...(event.note === undefined ? {} : { note: event.note }) }];
   },
   escalate(incident, event, ctx) {
-    return escalate(incident, event, ctx, false);
+    // Escalations the system makes itself (e.g. on an SLA breach) are automatic.
+    return escalate(incident, event, ctx, ctx.actor.id === SYSTEM_ACTOR.id);
   },
   hold(incident, event, ctx) {
     const resumeTo = incident.status === 'active' && incident.phase ? incident.phase : 'open';

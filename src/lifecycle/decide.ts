@@ -106,10 +106,22 @@ export function declareMajorBy(reasons: readonly Reason[]): LifecycleEvent {
 }
 
 /**
- * What a decision asks to happen next in the same commit: a triage whose rules declare the
- * incident major automatically declares it major, as the system.
+ * What a decision asks to happen next in the same commit, as the system: a triage whose rules
+ * declare the incident major declares it major; a breach under `onBreach: 'escalate'` escalates
+ * vertically.
  */
 export function withFollowUps(before: Incident, decision: Decision, ctx: DecideContext): Decision {
+  const breached = decision.entries.filter((e) => e.type === 'sla_breached');
+  if (breached.length > 0 && ctx.sla?.onBreach === 'escalate') {
+    const clocks = breached.map((e) => (e.type === 'sla_breached' ? e.clock : '')).join(' and ');
+    const escalate: LifecycleEvent = {
+      type: 'escalate',
+      kind: 'vertical',
+      mode: 'reassign',
+      reason: `SLA ${clocks} breached`,
+    };
+    return andThen(before, decision, escalate, { ...ctx, actor: SYSTEM_ACTOR });
+  }
   const triaged = decision.entries.find((e) => e.type === 'triaged');
   if (triaged?.type !== 'triaged' || triaged.major !== 'automatic' || decision.incident.major) return decision;
   return andThen(before, decision, declareMajorBy(triaged.reasons), { ...ctx, actor: SYSTEM_ACTOR });

@@ -17,8 +17,8 @@ const ms = (iso: string) => Date.parse(iso);
  *   priority change recomputes the targets from `reportedAt` (ServiceNow's retroactive way).
  * - Response runs until acknowledged; resolution until resolved. Met clocks stay met, except that
  *   a reopen resumes the resolution clock, the resolved spell counting as paused.
- * - `on_hold` pauses running clocks; resuming adds the paused business time, moving the due and
- *   warning instants later.
+ * - The policy's `pauseIn` statuses (default `on_hold`) pause running clocks; leaving them adds
+ *   the paused business time, moving the due and warning instants later.
  */
 export function updateSla(
   before: Incident,
@@ -57,8 +57,9 @@ export function updateSla(
     }
     // Paused while on hold; resuming adds the paused business time.
     const running = !clock.metAt && after.status !== 'cancelled' && after.status !== 'closed';
-    if (running && after.status === 'on_hold' && !clock.pausedAt) clock.pausedAt = at;
-    if (clock.pausedAt && (after.status !== 'on_hold' || !running)) {
+    const pausing = policy.pauseIn.has(after.status);
+    if (running && pausing && !clock.pausedAt) clock.pausedAt = at;
+    if (clock.pausedAt && (!pausing || !running)) {
       clock.pausedMs += businessTimeBetween(ms(clock.pausedAt), now, target.calendar);
       delete clock.pausedAt;
     }

@@ -35,6 +35,10 @@ export interface SlaPolicyConfig {
   targets: readonly SlaTarget[];
   /** Share of a target after which `sla_warning` fires. Default 0.75. */
   warnAt?: number;
+  /** Statuses in which running clocks pause. Default `['on_hold']`. */
+  pauseIn?: readonly ('new' | 'open' | 'active' | 'on_hold')[];
+  /** What a breach does besides the entry and the `sla.breached` event. Default `emit` (nothing more). */
+  onBreach?: 'emit' | 'escalate';
 }
 
 const ScopeSchema = z.strictObject({
@@ -66,6 +70,8 @@ export const SlaPolicySchema = z.strictObject({
     )
     .min(1),
   warnAt: z.number().gt(0).lt(1).default(0.75),
+  pauseIn: z.array(z.enum(['new', 'open', 'active', 'on_hold'])).default(['on_hold']),
+  onBreach: z.enum(['emit', 'escalate']).default('emit'),
 });
 
 /** A compiled target: its durations in ms and its calendar. */
@@ -80,6 +86,10 @@ export interface ResolvedTarget {
 export interface SlaPolicy {
   readonly name: string;
   readonly warnAt: number;
+  /** Statuses in which running clocks pause. */
+  readonly pauseIn: ReadonlySet<string>;
+  /** `escalate`: a breach also escalates the incident vertically, in the same commit. */
+  readonly onBreach: 'emit' | 'escalate';
   /** The most specific target whose scope matches, or null when none does. */
   targetFor(
     incident: Pick<Incident, 'priority' | 'service' | 'tenant' | 'environment' | 'category'>,
@@ -152,6 +162,8 @@ export function defineSlaPolicy(config: SlaPolicyConfig): SlaPolicy {
   return {
     name: def.name,
     warnAt: def.warnAt,
+    pauseIn: new Set(def.pauseIn),
+    onBreach: def.onBreach,
     targetFor(incident) {
       for (const { scope, resolved } of targets) {
         if (SCOPE_KEYS.every((k) => scope[k] === undefined || scope[k] === incident[k])) return resolved;

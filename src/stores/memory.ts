@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConcurrencyError, parseInput, StoreError } from '../domain/errors.js';
 import { type Incident, isTerminal } from '../domain/incident.js';
+import { matchesSlaFilters } from '../domain/query.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 import { toIso } from '../ports/clock.js';
 import type {
@@ -497,6 +498,7 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
         if (q.category !== undefined && incident.category !== q.category) continue;
         if (from !== undefined && incident.reportedAt < from) continue;
         if (to !== undefined && incident.reportedAt >= to) continue;
+        if (!matchesSlaFilters(incident, q)) continue;
         matches.push(incident);
       }
       const more = matches.length > limit;

@@ -322,3 +322,15 @@ describe('automatic major without a priority', () => {
     );
   });
 });
+
+describe('the built-in policy', () => {
+  test('a kit without a priority option uses the ITIL policy by name', async () => {
+    const { kit } = createTestKit();
+    const { id } = await kit.report({ ...REPORT, impact: 'high', urgency: 'high' });
+    const triaged = (await kit.timeline(id)).find((e) => e.type === 'triaged');
+    expect(triaged?.type === 'triaged' && triaged.reasons.map((r) => r.rule)).toEqual([
+      'matrix:itil[impact=high][urgency=high]',
+    ]);
+    expect(triaged?.type === 'triaged' && triaged.reasons[0]?.detail).toMatch(/of policy itil$/);
+  });
+});

@@ -148,4 +148,40 @@ describe('SLA clocks', () => {
       paths({ calendars: { office: { timeZone: 'Mars/Base', alwaysOpen: true } }, targets: [{ resolution: 'PT1H' }] }),
     ).toEqual(['sla.calendars.office.timeZone']);
   });
+
+  test('onBreach escalate escalates vertically in the same commit; list filters breached and due-before', async () => {
+    const { kit, advance } = createTestKit({ sla: { ...SLA, onBreach: 'escalate' } });
+    const late = await kit.report(REPORT); // P1: response due 09:15
+    const fine = await kit.report(REPORT);
+    await kit.acknowledge(fine.id);
+    expect((await kit.list({ slaDueBefore: at(16) })).items.map((i) => i.id)).toEqual([late.id]);
+    await advance('PT20M');
+    const timeline = await kit.timeline(late.id);
+    const breach = timeline.find((e) => e.type === 'sla_breached');
+    const escalation = timeline.find((e) => e.type === 'escalated');
+    expect(escalation?.type === 'escalated' && escalation.step).toMatchObject({
+      kind: 'vertical',
+      automatic: true,
+      reason: 'SLA response breached',
+      level: 1,
+    });
+    expect(escalation?.at).toBe(breach?.at);
+    expect(escalation?.actor.id).toBe('system');
+    expect((await kit.get(late.id)).assignment.tier).toBe(2);
+    expect((await kit.list({ breached: true })).items.map((i) => i.id)).toEqual([late.id]);
+    expect((await kit.list({ breached: false })).items.map((i) => i.id)).toEqual([fine.id]);
+  });
+
+  test('pauseIn decides which states pause the clocks', async () => {
+    const { kit, clock } = createTestKit({ sla: { ...SLA, pauseIn: ['new', 'on_hold'] } });
+    // Left new (not prioritized) there is no clock; once open, the policy's pauseIn applies.
+    const { id } = await kit.report(REPORT);
+    clock.set(at(60));
+    await kit.hold(id, { reason: 'awaiting_caller' });
+    expect((await kit.get(id)).sla.clocks.every((c) => c.pausedAt === at(60))).toBe(true);
+    const noPause = createTestKit({ sla: { ...SLA, pauseIn: [] } });
+    const other = await noPause.kit.report(REPORT);
+    await noPause.kit.hold(other.id, { reason: 'awaiting_caller' });
+    expect((await noPause.kit.get(other.id)).sla.clocks.some((c) => c.pausedAt !== undefined)).toBe(false);
+  });
 });

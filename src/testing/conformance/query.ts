@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConcurrencyError, ValidationError } from '../../domain/errors.js';
-import type { Incident } from '../../domain/incident.js';
+import type { Incident, SlaClock } from '../../domain/incident.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import { toIso } from '../../ports/clock.js';
 import type { IncidentStore } from '../../ports/store.js';
@@ -108,6 +108,35 @@ export const queryChecks: Check[] = [
       assert.deepStrictEqual(ids((await store.query({ reportedFrom: at(4) })).items), [incidentId(4), incidentId(5)]);
       assert.deepStrictEqual(ids((await store.query({ reportedTo: at(2) })).items), [incidentId(1)]);
       assert.deepStrictEqual((await store.query({ reportedFrom: at(3), reportedTo: at(3) })).items, []);
+    },
+  ],
+  [
+    'query filters by SLA: breached, and a running clock due before an instant',
+    async ({ store }) => {
+      const at = (n: number) => toIso(T0 + n * MINUTE);
+      const clock = (dueAt: string, extra: Partial<SlaClock> = {}): SlaClock => ({
+        name: 'resolution',
+        targetMs: 3_600_000,
+        startedAt: at(0),
+        dueAt,
+        pausedMs: 0,
+        ...extra,
+      });
+      await create(store, makeIncident(1, { sla: { clocks: [clock(at(30))] } }));
+      await create(store, makeIncident(2, { sla: { clocks: [clock(at(10), { breachedAt: at(10) })] } }));
+      await create(store, makeIncident(3, { sla: { clocks: [clock(at(20), { metAt: at(5) })] } }));
+      await create(store, makeIncident(4, { sla: { clocks: [clock(at(15), { pausedAt: at(5) })] } }));
+      await create(store, makeIncident(5));
+      assert.deepStrictEqual(ids((await store.query({ breached: true })).items), [incidentId(2)]);
+      assert.deepStrictEqual(ids((await store.query({ breached: false })).items), [
+        incidentId(1),
+        incidentId(3),
+        incidentId(4),
+        incidentId(5),
+      ]);
+      // Only running clocks count: not met, not paused, not already breached.
+      assert.deepStrictEqual(ids((await store.query({ slaDueBefore: at(60) })).items), [incidentId(1)]);
+      assert.deepStrictEqual((await store.query({ slaDueBefore: at(30) })).items, []);
     },
   ],
   [
