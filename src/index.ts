@@ -227,6 +227,7 @@ export {
   WEEKDAYS,
   type Weekday,
 } from './sla/calendar.js';
+export type { SlaClockStatus } from './sla/clocks.js';
 export {
   defineSlaPolicy,
   type ResolvedTarget,

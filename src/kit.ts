@@ -43,6 +43,7 @@ import { type Clock, toIso } from './ports/clock.js';
 import type { IdempotencyKey, IncidentQuery, IncidentStore, Page, TimerRecord } from './ports/store.js';
 import { deriveFacts, priorityInput } from './priority/facts.js';
 import { PriorityDecisionSchema, type PriorityFacts } from './priority/types.js';
+import { type SlaClockStatus, slaStatus } from './sla/clocks.js';
 import { createWorker, type RunDueResult, type StartOptions } from './worker.js';
 
 /** A command on an existing incident: id, input, options; resolves to the updated incident. */
@@ -95,6 +96,11 @@ export interface IncidentKit<C = CustomFields, S = undefined> {
   get(id: string): Promise<Incident<C>>;
   list(query?: IncidentQuery): Promise<Page<Incident<C>>>;
   timeline(id: string, options?: { afterSeq?: number; limit?: number }): Promise<TimelineEntry[]>;
+  /**
+   * Where each SLA clock of the incident stands now: state, business time elapsed and
+   * remaining on its target's calendar. Empty without an SLA policy or clocks.
+   */
+  slaStatus(id: string): Promise<SlaClockStatus[]>;
   /** Commands the incident's current state accepts. */
   allowedCommands(id: string): Promise<CommandName[]>;
   on<E extends keyof IncidentKitEvents<C>>(event: E, listener: IncidentKitEvents<C>[E]): () => void;
@@ -434,6 +440,10 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
       const entries = await store.timeline(id, timelineOptions);
       if (entries.length === 0) await load(id);
       return entries;
+    },
+    async slaStatus(id) {
+      const incident = await load(id);
+      return config.sla ? slaStatus(incident, config.sla, clock.now()) : [];
     },
     async allowedCommands(id) {
       return allowed(await load(id));

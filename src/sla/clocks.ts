@@ -104,3 +104,37 @@ export function slaTimers(incident: Incident, now: number): { set: TimerRecord[]
   timer('slaBreach', due);
   return { set, cancel };
 }
+
+/** An SLA clock as of an instant, for a UI or a report. */
+export interface SlaClockStatus {
+  name: SlaClock['name'];
+  state: 'running' | 'paused' | 'met' | 'breached';
+  targetMs: number;
+  /** Business time counted so far (until met, or until now; paused time excluded). */
+  elapsedMs: number;
+  /** Business time left before the due instant; 0 once due. */
+  remainingMs: number;
+  dueAt: string;
+  clock: SlaClock;
+}
+
+/** Where each of the incident's SLA clocks stands at `now`, on the calendar of its target. */
+export function slaStatus(incident: Incident, policy: SlaPolicy, now: number): SlaClockStatus[] {
+  const target = policy.targetFor(incident);
+  const calendar = target?.calendar;
+  return incident.sla.clocks.map((clock) => {
+    const end = Math.min(now, ms(clock.metAt ?? clock.pausedAt ?? toIso(now)));
+    const counted = calendar ? businessTimeBetween(ms(clock.startedAt), end, calendar) : end - ms(clock.startedAt);
+    const elapsedMs = Math.max(0, counted - clock.pausedMs);
+    const state = clock.metAt ? 'met' : clock.breachedAt ? 'breached' : clock.pausedAt ? 'paused' : 'running';
+    return {
+      name: clock.name,
+      state,
+      targetMs: clock.targetMs,
+      elapsedMs,
+      remainingMs: Math.max(0, clock.targetMs - elapsedMs),
+      dueAt: clock.dueAt,
+      clock,
+    };
+  });
+}

@@ -42,6 +42,11 @@ describe('SLA clocks', () => {
     await kit.resume(id); // 11:00: an hour on hold moves the resolution clock by an hour
     const resolution = (await kit.get(id)).sla.clocks.find((c) => c.name === 'resolution');
     expect([resolution?.dueAt, resolution?.warnAt, resolution?.pausedMs]).toEqual([at(300), at(240), 3_600_000]);
+    const status = await kit.slaStatus(id);
+    expect(status.map((c) => [c.name, c.state, c.elapsedMs, c.remainingMs])).toEqual([
+      ['response', 'met', 12 * 60_000, 3 * 60_000],
+      ['resolution', 'running', 3_600_000, 3 * 3_600_000],
+    ]);
 
     await advance('PT4H'); // to 15:00: warning at 13:00, breach at 14:00
     expect(slaEntries(await kit.timeline(id))).toEqual([
