@@ -76,7 +76,8 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       try {
         const result = isTerminal(incident.status) ? null : await deps.fire(incident, timer);
-        if (result === null) {
+        // Not taken by the state, or nothing to record (e.g. every clock it was for is paused): done.
+        if (result === null || result === incident) {
           await store.completeTimer(timer.id, timer.owner);
           deps.emit('timer.skipped', { timer, reason: `not applicable in state ${deps.describeState(incident)}` });
           return 'skipped';

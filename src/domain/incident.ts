@@ -120,6 +120,8 @@ export const SlaClockSchema = z.object({
   pausedMs: z.number().int().nonnegative().default(0),
   metAt: InstantSchema.optional(),
   breachedAt: InstantSchema.optional(),
+  /** When the clock stopped without being met: the incident was cancelled, or no target applies any more. */
+  stoppedAt: InstantSchema.optional(),
 });
 /** One SLA clock: a target counted in business time from `startedAt`, paused while on hold. */
 export type SlaClock = z.infer<typeof SlaClockSchema>;

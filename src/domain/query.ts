@@ -38,7 +38,9 @@ export function matchesSlaFilters(
   if (query.breached !== undefined && clocks.some((c) => c.breachedAt !== undefined) !== query.breached) return false;
   if (query.slaDueBefore !== undefined) {
     const before = Date.parse(query.slaDueBefore);
-    const due = clocks.some((c) => !c.metAt && !c.breachedAt && !c.pausedAt && Date.parse(c.dueAt) < before);
+    const due = clocks.some(
+      (c) => !c.metAt && !c.breachedAt && !c.pausedAt && !c.stoppedAt && Date.parse(c.dueAt) < before,
+    );
     if (!due) return false;
   }
   return true;

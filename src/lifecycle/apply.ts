@@ -264,10 +264,16 @@ const reducers: Reducers = {
     return [{ type: 'acknowledgement_expired' }];
   },
   'timer.slaWarning'(incident, _event, ctx) {
-    return markClocks(incident, ctx.at, 'warnedAt', (c) => c.warnAt !== undefined && c.warnAt <= ctx.at, 'sla_warning');
+    // A clock already due gets its breach, not a late warning.
+    return markClocks(
+      incident,
+      'warnedAt',
+      (c) => c.warnAt !== undefined && c.warnAt <= ctx.at && c.dueAt > ctx.at,
+      'sla_warning',
+    );
   },
   'timer.slaBreach'(incident, _event, ctx) {
-    return markClocks(incident, ctx.at, 'breachedAt', (c) => c.dueAt <= ctx.at, 'sla_breached');
+    return markClocks(incident, 'breachedAt', (c) => c.dueAt <= ctx.at, 'sla_breached');
   },
   'timer.communicationCadence'(_incident, _event, ctx) {
     return [{ type: 'communication_due', sinceLastUpdateMs: ctx.communicationCadenceMs ?? 0 }];
@@ -284,16 +290,16 @@ const reducers: Reducers = {
  */
 function markClocks(
   incident: Incident,
-  at: string,
   mark: 'warnedAt' | 'breachedAt',
   reached: (clock: SlaClock) => boolean,
   type: 'sla_warning' | 'sla_breached',
 ): NewTimelineEntry[] {
   const entries: NewTimelineEntry[] = [];
   const clocks = incident.sla.clocks.map((c) => {
-    if (c.metAt || c.pausedAt || c.breachedAt || c[mark] || !reached(c)) return c;
+    if (c.metAt || c.pausedAt || c.breachedAt || c.stoppedAt || c[mark] || !reached(c)) return c;
     entries.push({ type, clock: c.name });
-    return { ...c, [mark]: at };
+    // Stamped with the instant the clock reached, not the (possibly late) firing.
+    return { ...c, [mark]: mark === 'breachedAt' ? c.dueAt : c.warnAt };
   });
   if (entries.length > 0) incident.sla = { clocks };
   return entries;

@@ -78,7 +78,7 @@ export function decide(incident: Incident, event: LifecycleEvent, ctx: DecideCon
   let timers = timerEffects(actions, incident.id, ctx.now);
   if (ctx.sla) {
     // SLA clocks follow the change; their timers come from the clocks, not from the states.
-    const sla = updateSla(incident, changed, ctx.sla, ctx.now);
+    const sla = updateSla(changed, ctx.sla, ctx.now);
     changed = { ...changed, sla: { clocks: sla.clocks } };
     entries = [...entries, ...sla.entries];
     timers = mergeTimerEffects(timers, slaTimers(changed, ctx.now));

@@ -74,6 +74,9 @@ const COMMON = {
   // Outside `active` an update carries no phase; `active` moves between its phases.
   postUpdate: { guard: 'hasNoPhase', actions: 'record' },
   declareMajor: { actions: 'record' },
+  // SLA clocks run whatever the state; the reducers check which clocks reached their instant.
+  'timer.slaWarning': { actions: 'record' },
+  'timer.slaBreach': { actions: 'record' },
 } as const;
 
 /** A major incident resolves into `recovering`; any other straight into `recovered`. */

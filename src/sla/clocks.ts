@@ -21,53 +21,76 @@ const ms = (iso: string) => Date.parse(iso);
  *   the paused business time, moving the due and warning instants later.
  */
 export function updateSla(
-  before: Incident,
   after: Incident,
   policy: SlaPolicy,
   now: number,
 ): { clocks: SlaClock[]; entries: NewTimelineEntry[] } {
   const entries: NewTimelineEntry[] = [];
-  const target = after.priority === null ? null : policy.targetFor(after);
-  if (!target) return { clocks: after.sla.clocks, entries };
   const at = toIso(now);
+  const target = after.priority === null ? null : policy.targetFor(after);
+  if (!target) {
+    // No target (any more): running clocks stop; met and breached ones stay as history.
+    const clocks = after.sla.clocks.map((c) => (isRunning(c) ? stop(c, at) : c));
+    return { clocks, entries };
+  }
   const clocks: SlaClock[] = [];
   const goals: [ClockName, number | undefined][] = [
     ['response', target.responseMs],
     ['resolution', target.resolutionMs],
   ];
+  const resolved = after.status === 'resolved' || after.status === 'closed';
   for (const [name, targetMs] of goals) {
     if (targetMs === undefined) continue;
     const previous = after.sla.clocks.find((c) => c.name === name);
+    if (previous?.stoppedAt) {
+      clocks.push(previous);
+      continue;
+    }
     let clock: SlaClock = previous
-      ? { ...previous }
+      ? { ...previous, targetMs }
       : { name, targetMs, startedAt: after.reportedAt, dueAt: at, pausedMs: 0 };
-    clock.targetMs = targetMs;
     // Reopened: the resolution clock runs again; the resolved spell counts as paused.
-    if (name === 'resolution' && clock.metAt && after.status !== 'resolved' && after.status !== 'closed') {
+    if (name === 'resolution' && clock.metAt && !resolved) {
       clock.pausedMs += businessTimeBetween(ms(clock.metAt), now, target.calendar);
       delete clock.metAt;
     }
-    // Met: acknowledged (response) or resolved (resolution), for the first time.
-    const met =
-      name === 'response' ? after.acknowledgedAt !== null : after.status === 'resolved' || after.status === 'closed';
-    if (met && !clock.metAt) {
-      clock.metAt = name === 'response' ? (after.acknowledgedAt ?? at) : at;
-      delete clock.pausedAt;
-      if (!clock.breachedAt) entries.push({ type: 'sla_met', clock: name });
+    // Cancelled: running clocks stop.
+    if (after.status === 'cancelled') {
+      clocks.push(isRunning(clock) ? stop(clock, at) : clock);
+      continue;
     }
-    // Paused while on hold; resuming adds the paused business time.
-    const running = !clock.metAt && after.status !== 'cancelled' && after.status !== 'closed';
-    const pausing = policy.pauseIn.has(after.status);
-    if (running && pausing && !clock.pausedAt) clock.pausedAt = at;
-    if (clock.pausedAt && (!pausing || !running)) {
+    const met = name === 'response' ? after.acknowledgedAt !== null || resolved : resolved;
+    const pausing = !clock.metAt && !met && policy.pauseIn.has(after.status);
+    // Leaving a pause (resuming, or being met while paused) adds the paused business time.
+    if (clock.pausedAt && !pausing) {
       clock.pausedMs += businessTimeBetween(ms(clock.pausedAt), now, target.calendar);
       delete clock.pausedAt;
     }
     clock = withInstants(clock, target.calendar, policy.warnAt);
+    // Met (acknowledged, or resolved) for the first time: in time, or a breach found late.
+    if (met && !clock.metAt) {
+      clock.metAt = name === 'response' && after.acknowledgedAt !== null ? after.acknowledgedAt : at;
+      if (!clock.breachedAt && clock.metAt > clock.dueAt) {
+        clock.breachedAt = clock.dueAt;
+        entries.push({ type: 'sla_breached', clock: name });
+      } else if (!clock.breachedAt) {
+        entries.push({ type: 'sla_met', clock: name });
+      }
+    }
+    if (pausing && !clock.pausedAt) clock.pausedAt = at;
     clocks.push(clock);
   }
-  void before;
   return { clocks, entries };
+}
+
+/** Counting: not met, stopped or breached. */
+function isRunning(clock: SlaClock): boolean {
+  return !clock.metAt && !clock.stoppedAt && !clock.breachedAt;
+}
+
+function stop(clock: SlaClock, at: string): SlaClock {
+  const { pausedAt: _, ...rest } = clock;
+  return { ...rest, stoppedAt: at };
 }
 
 function withInstants(clock: SlaClock, calendar: Parameters<typeof addBusinessTime>[2], warnAt: number): SlaClock {
@@ -87,9 +110,9 @@ function withInstants(clock: SlaClock, calendar: Parameters<typeof addBusinessTi
 export function slaTimers(incident: Incident, now: number): { set: TimerRecord[]; cancel: string[] } {
   let warn = Number.POSITIVE_INFINITY;
   let due = Number.POSITIVE_INFINITY;
-  const live = incident.status !== 'closed' && incident.status !== 'cancelled';
+  const live = incident.status !== 'resolved' && incident.status !== 'closed' && incident.status !== 'cancelled';
   for (const clock of incident.sla.clocks) {
-    if (!live || clock.metAt || clock.pausedAt) continue;
+    if (!live || clock.metAt || clock.pausedAt || clock.stoppedAt) continue;
     if (clock.warnAt && !clock.warnedAt && !clock.breachedAt) warn = Math.min(warn, ms(clock.warnAt));
     if (!clock.breachedAt) due = Math.min(due, ms(clock.dueAt));
   }
@@ -108,7 +131,7 @@ export function slaTimers(incident: Incident, now: number): { set: TimerRecord[]
 /** An SLA clock as of an instant, for a UI or a report. */
 export interface SlaClockStatus {
   name: SlaClock['name'];
-  state: 'running' | 'paused' | 'met' | 'breached';
+  state: 'running' | 'paused' | 'met' | 'breached' | 'stopped';
   targetMs: number;
   /** Business time counted so far (until met, or until now; paused time excluded). */
   elapsedMs: number;
@@ -123,10 +146,18 @@ export function slaStatus(incident: Incident, policy: SlaPolicy, now: number): S
   const target = policy.targetFor(incident);
   const calendar = target?.calendar;
   return incident.sla.clocks.map((clock) => {
-    const end = Math.min(now, ms(clock.metAt ?? clock.pausedAt ?? toIso(now)));
+    const end = Math.min(now, ms(clock.metAt ?? clock.stoppedAt ?? clock.pausedAt ?? toIso(now)));
     const counted = calendar ? businessTimeBetween(ms(clock.startedAt), end, calendar) : end - ms(clock.startedAt);
     const elapsedMs = Math.max(0, counted - clock.pausedMs);
-    const state = clock.metAt ? 'met' : clock.breachedAt ? 'breached' : clock.pausedAt ? 'paused' : 'running';
+    const state = clock.breachedAt
+      ? 'breached'
+      : clock.metAt
+        ? 'met'
+        : clock.stoppedAt
+          ? 'stopped'
+          : clock.pausedAt
+            ? 'paused'
+            : 'running';
     return {
       name: clock.name,
       state,

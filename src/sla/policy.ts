@@ -36,7 +36,7 @@ export interface SlaPolicyConfig {
   /** Share of a target after which `sla_warning` fires. Default 0.75. */
   warnAt?: number;
   /** Statuses in which running clocks pause. Default `['on_hold']`. */
-  pauseIn?: readonly ('new' | 'open' | 'active' | 'on_hold')[];
+  pauseIn?: readonly ('open' | 'active' | 'on_hold')[];
   /** What a breach does besides the entry and the `sla.breached` event. Default `emit` (nothing more). */
   onBreach?: 'emit' | 'escalate';
 }
@@ -70,7 +70,7 @@ export const SlaPolicySchema = z.strictObject({
     )
     .min(1),
   warnAt: z.number().gt(0).lt(1).default(0.75),
-  pauseIn: z.array(z.enum(['new', 'open', 'active', 'on_hold'])).default(['on_hold']),
+  pauseIn: z.array(z.enum(['open', 'active', 'on_hold'])).default(['on_hold']),
   onBreach: z.enum(['emit', 'escalate']).default('emit'),
 });
 

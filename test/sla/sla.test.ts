@@ -178,7 +178,7 @@ describe('SLA clocks', () => {
   });
 
   test('pauseIn decides which states pause the clocks', async () => {
-    const { kit, clock } = createTestKit({ sla: { ...SLA, pauseIn: ['new', 'on_hold'] } });
+    const { kit, clock } = createTestKit({ sla: { ...SLA, pauseIn: ['on_hold'] } });
     // Left new (not prioritized) there is no clock; once open, the policy's pauseIn applies.
     const { id } = await kit.report(REPORT);
     clock.set(at(60));
@@ -188,5 +188,80 @@ describe('SLA clocks', () => {
     const other = await noPause.kit.report(REPORT);
     await noPause.kit.hold(other.id, { reason: 'awaiting_caller' });
     expect((await noPause.kit.get(other.id)).sla.clocks.some((c) => c.pausedAt !== undefined)).toBe(false);
+  });
+
+  test('a target missed before the worker ran is a breach at its due instant, not a met clock', async () => {
+    const { kit, clock } = createTestKit({ sla: SLA });
+    const { id } = await kit.report(REPORT); // response due 09:15
+    clock.set(at(20));
+    await kit.acknowledge(id);
+    await kit.runDue();
+    const response = (await kit.slaStatus(id)).find((c) => c.name === 'response');
+    expect([response?.state, response?.clock.breachedAt]).toEqual(['breached', at(15)]);
+    const entries = slaEntries(await kit.timeline(id));
+    expect(entries).toContain(`sla_breached response ${at(20)}`);
+    expect(entries.filter((e) => e.startsWith('sla_met response'))).toEqual([]);
+    expect(entries.filter((e) => e.startsWith('sla_warning response'))).toEqual([]); // no late warning
+  });
+
+  test('a late worker stamps breaches with their due instants', async () => {
+    const { kit, clock } = createTestKit({ sla: SLA });
+    const { id } = await kit.report(REPORT);
+    clock.set(at(600));
+    await kit.runDue();
+    const clocks = (await kit.get(id)).sla.clocks;
+    expect(clocks.map((c) => [c.name, c.breachedAt, c.warnedAt])).toEqual([
+      ['response', at(15), undefined],
+      ['resolution', at(240), undefined],
+    ]);
+  });
+
+  test('cancelling stops the clocks; resolving without an acknowledgement ends the response clock too', async () => {
+    const { kit, clock } = createTestKit({ sla: SLA });
+    const cancelled = await kit.report(REPORT);
+    const resolved = await kit.report(REPORT);
+    clock.set(at(5));
+    await kit.cancel(cancelled.id, { reason: 'false_positive' });
+    await kit.resolve(resolved.id, { summary: 'Went away' });
+    expect((await kit.slaStatus(cancelled.id)).map((c) => c.state)).toEqual(['stopped', 'stopped']);
+    expect((await kit.slaStatus(resolved.id)).map((c) => c.state)).toEqual(['met', 'met']);
+    expect((await kit.list({ slaDueBefore: at(1000) })).items).toEqual([]);
+    expect(await kit.store.timers(cancelled.id)).toEqual([]);
+    expect((await kit.store.timers(resolved.id)).map((t) => t.name)).toEqual(['autoClose']);
+  });
+
+  test('a clock that does not pause on hold still breaches there', async () => {
+    const { kit, clock, advance } = createTestKit({ sla: { ...SLA, pauseIn: [] } });
+    const { id } = await kit.report(REPORT);
+    await kit.acknowledge(id);
+    clock.set(at(60));
+    await kit.hold(id, { reason: 'awaiting_vendor' });
+    await advance('PT4H');
+    expect(slaEntries(await kit.timeline(id))).toContain(`sla_breached resolution ${at(240)}`);
+  });
+
+  test('a priority without a target stops the running clocks and their timers', async () => {
+    const { kit, clock } = createTestKit({ sla: { targets: [SLA.targets[0]!] } }); // only P1
+    const { id } = await kit.report(REPORT);
+    clock.set(at(5));
+    await kit.triage(id, { impact: 'low', urgency: 'low' });
+    expect((await kit.slaStatus(id)).map((c) => c.state)).toEqual(['stopped', 'stopped']);
+    expect(await kit.store.timers(id)).toEqual([]);
+  });
+
+  test('resolving straight from hold counts the hold as paused', async () => {
+    const { kit, clock } = createTestKit({ sla: SLA });
+    const { id } = await kit.report(REPORT);
+    await kit.acknowledge(id);
+    clock.set(at(60));
+    await kit.hold(id, { reason: 'awaiting_vendor' });
+    clock.set(at(120));
+    await kit.resolve(id, { summary: 'Vendor fixed it' });
+    const resolution = (await kit.slaStatus(id)).find((c) => c.name === 'resolution');
+    expect([resolution?.state, resolution?.elapsedMs, resolution?.clock.pausedMs]).toEqual([
+      'met',
+      3_600_000,
+      3_600_000,
+    ]);
   });
 });
