@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DurationSchema } from '../domain/duration.js';
 import { parseInput, ValidationError } from '../domain/errors.js';
 import { DEFAULT_LEVELS, type Level, LevelSchema, type Priority, PrioritySchema } from '../domain/incident.js';
+import { scopeTies, specificity } from '../domain/scope.js';
 import { type Condition, ConditionSchema, type FieldCondition, fieldsOf, RegExpSourceSchema } from './conditions.js';
 import type { PriorityInput } from './types.js';
 
@@ -347,34 +348,16 @@ function checkRulesAndFacts(def: PriorityPolicyDefinition, issues: Issue[]): voi
   }
 }
 
-/** How many scope keys a matrix sets: the most specific matching matrix wins. */
-export function specificity(scope: MatrixScope): number {
-  return Object.values(scope).filter((v) => v !== undefined).length;
-}
-
-/** Two scopes that can both match one incident: no key with different values. */
-function overlap(a: MatrixScope, b: MatrixScope): boolean {
-  for (const key of ['service', 'tenant', 'environment', 'category'] as const) {
-    if (a[key] !== undefined && b[key] !== undefined && a[key] !== b[key]) return false;
-  }
-  return true;
-}
-
 function checkMatrices(def: PriorityPolicyDefinition, issues: Issue[]): void {
   const matrices = def.matrices;
-  for (let a = 0; a < matrices.length; a++) {
-    for (let b = a + 1; b < matrices.length; b++) {
-      const [x, y] = [matrices[a]!, matrices[b]!];
-      if (specificity(x.scope) === specificity(y.scope) && overlap(x.scope, y.scope)) {
-        issues.push(
-          custom(
-            ['matrices', b, 'scope'],
-            `Ties with matrices[${a}]: both can match one incident with the same specificity; make one more specific`,
-            y.scope,
-          ),
-        );
-      }
-    }
+  for (const [a, b] of scopeTies(matrices.map((m) => m.scope))) {
+    issues.push(
+      custom(
+        ['matrices', b, 'scope'],
+        `Ties with matrices[${a}]: both can match one incident with the same specificity; make one more specific`,
+        matrices[b]?.scope,
+      ),
+    );
   }
   const isDefault = (levels: readonly Level[]) =>
     levels.length === DEFAULT_LEVELS.length && levels.every((level, i) => level === DEFAULT_LEVELS[i]);

@@ -3,6 +3,7 @@ import { type Duration, DurationSchema } from '../domain/duration.js';
 import { parseInput, ValidationError } from '../domain/errors.js';
 import type { Incident, Priority } from '../domain/incident.js';
 import { PrioritySchema } from '../domain/incident.js';
+import { scopeTies, specificity } from '../domain/scope.js';
 import { ALWAYS_OPEN, type Calendar, type CalendarConfig, defineCalendar } from './calendar.js';
 
 const SCOPE_KEYS = ['priority', 'service', 'tenant', 'environment', 'category'] as const;
@@ -98,14 +99,6 @@ export interface SlaPolicy {
 
 type Issue = z.core.$ZodIssue;
 
-function specificity(scope: SlaScope): number {
-  return SCOPE_KEYS.filter((k) => scope[k] !== undefined).length;
-}
-
-function overlap(a: SlaScope, b: SlaScope): boolean {
-  return SCOPE_KEYS.every((k) => a[k] === undefined || b[k] === undefined || a[k] === b[k]);
-}
-
 /**
  * Validates and compiles an SLA policy: targets per priority, service, tenant, environment and
  * category (the most specific matching target wins; ties are rejected), each counted on a named
@@ -132,18 +125,15 @@ export function defineSlaPolicy(config: SlaPolicyConfig): SlaPolicy {
         input: target.calendar,
       } as Issue);
     }
-    for (let j = 0; j < i; j++) {
-      const other = def.targets[j]!;
-      if (specificity(other.scope) === specificity(target.scope) && overlap(other.scope, target.scope)) {
-        issues.push({
-          code: 'custom',
-          path: ['targets', i, 'scope'],
-          message: `Ties with targets[${j}]: both can match one incident with the same specificity`,
-          input: target.scope,
-        } as Issue);
-      }
-    }
   });
+  for (const [j, i] of scopeTies(def.targets.map((t) => t.scope))) {
+    issues.push({
+      code: 'custom',
+      path: ['targets', i, 'scope'],
+      message: `Ties with targets[${j}]: both can match one incident with the same specificity`,
+      input: def.targets[i]?.scope,
+    } as Issue);
+  }
   if (issues.length > 0) throw new ValidationError('SLA policy', issues);
   const targets = def.targets
     .map((t) => ({
