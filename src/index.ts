@@ -224,6 +224,7 @@ export {
   type CalendarConfig,
   CalendarConfigSchema,
   defineCalendar,
+  isBusinessTime,
   WEEKDAYS,
   type Weekday,
 } from './sla/calendar.js';

@@ -1,10 +1,11 @@
-import { Temporal } from 'temporal-polyfill';
 import { ValidationError } from '../domain/errors.js';
 import { type Level, PRIORITY_ORDER, type Priority } from '../domain/incident.js';
 import type { Reason } from '../domain/timeline.js';
+import { isBusinessTime } from '../sla/calendar.js';
 import { type ConditionView, compileCondition, fieldsOf, type Predicate } from './conditions.js';
 import { defaultPriorityRules, ITIL_MATRIX } from './defaults.js';
 import {
+  businessHoursCalendar,
   definePriorityPolicy,
   type Effect,
   type MatrixScope,
@@ -111,14 +112,8 @@ function factNeeds(def: PriorityPolicyDefinition, fields: Set<string>): FactNeed
   }
   const hours = def.facts.businessHours;
   if (fields.has('facts.businessHours') && hours) {
-    const days = new Set(hours.days);
-    const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
-    const [start, end] = [minutes(hours.start), minutes(hours.end)];
-    needs.businessHours = (now) => {
-      const local = Temporal.Instant.fromEpochMilliseconds(now).toZonedDateTimeISO(hours.timeZone);
-      const minute = local.hour * 60 + local.minute;
-      return days.has(local.dayOfWeek) && minute >= start && minute < end;
-    };
+    const calendar = businessHoursCalendar(hours);
+    needs.businessHours = (now) => isBusinessTime(now, calendar);
   }
   return needs;
 }

@@ -1,9 +1,9 @@
-import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
 import { DurationSchema } from '../domain/duration.js';
 import { parseInput, ValidationError } from '../domain/errors.js';
 import { DEFAULT_LEVELS, type Level, LevelSchema, type Priority, PrioritySchema } from '../domain/incident.js';
 import { scopeTies, specificity } from '../domain/scope.js';
+import { type Calendar, defineCalendar, WEEKDAYS } from '../sla/calendar.js';
 import { type Condition, ConditionSchema, type FieldCondition, fieldsOf, RegExpSourceSchema } from './conditions.js';
 import type { PriorityInput } from './types.js';
 
@@ -335,15 +335,15 @@ function checkRulesAndFacts(def: PriorityPolicyDefinition, issues: Issue[]): voi
     matrixNames.add(m.name);
   });
   if (hours) {
-    try {
-      Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(hours.timeZone);
-    } catch {
-      issues.push(
-        custom(['facts', 'businessHours', 'timeZone'], `Unknown IANA time zone "${hours.timeZone}"`, hours.timeZone),
-      );
-    }
     if (hours.start >= hours.end) {
       issues.push(custom(['facts', 'businessHours', 'end'], 'Business hours must end after they start', hours.end));
+    } else {
+      try {
+        businessHoursCalendar(hours);
+      } catch (error) {
+        if (!ValidationError.isInstance(error)) throw error;
+        for (const issue of error.issues) issues.push({ ...issue, path: ['facts', 'businessHours', ...issue.path] });
+      }
     }
   }
 }
@@ -387,4 +387,19 @@ export function definePriorityPolicy(config: PriorityPolicyConfig = {}): Priorit
   checkRulesAndFacts(def, issues);
   if (issues.length > 0) throw new ValidationError('priority policy', issues);
   return def;
+}
+
+/** The calendar of `facts.businessHours`: the window on each of its ISO weekdays, in its time zone. */
+export function businessHoursCalendar(hours: {
+  timeZone: string;
+  days: readonly number[];
+  start: string;
+  end: string;
+}): Calendar {
+  const window = [{ start: hours.start, end: hours.end }];
+  return defineCalendar({
+    name: 'business-hours',
+    timeZone: hours.timeZone,
+    windows: Object.fromEntries(hours.days.map((day) => [WEEKDAYS[day - 1], window])),
+  });
 }

@@ -504,3 +504,9 @@ export function businessTimeBetween(a: number | string, b: number | string, cale
     if (end >= to) return total;
   }
 }
+
+/** Whether `instant` falls inside a business window of `calendar` (windows are `[start, end)`). */
+export function isBusinessTime(instant: number | string, calendar: Calendar): boolean {
+  const at = parseInput(InstantInputSchema, instant, 'instant');
+  return businessTimeBetween(at, at + 1, calendar) > 0;
+}
