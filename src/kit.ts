@@ -9,7 +9,7 @@ import {
   CommandOptionsSchema,
   ReportInputSchema,
 } from './domain/commands.js';
-import { ConcurrencyError, NotFoundError, parseInput, TransitionError, ValidationError } from './domain/errors.js';
+import { ConcurrencyError, invalidInput, NotFoundError, parseInput, TransitionError } from './domain/errors.js';
 import { requestFingerprint } from './domain/fingerprint.js';
 import { formatNumber } from './domain/ids.js';
 import { type Actor, type CustomFields, type Incident, isTerminal, SYSTEM_ACTOR } from './domain/incident.js';
@@ -128,10 +128,6 @@ function toActor(actor: string | Actor | undefined): Actor {
   return typeof actor === 'string' ? { id: actor } : actor;
 }
 
-function invalid(what: string, path: string, message: string, input: unknown): ValidationError {
-  return new ValidationError(what, [{ code: 'custom', path: [path], message, input }]);
-}
-
 /**
  * Creates an incident kit. Every command loads the incident, runs the lifecycle machine as a
  * pure reducer, and commits the incident, its timeline entries, timer changes and outbox
@@ -209,7 +205,7 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
       const level = levels[axis];
       if (level !== undefined && !priority.levels[axis].includes(level)) {
         const expected = priority.levels[axis].join(', ');
-        throw invalid(what, axis, `Unknown ${axis} "${level}"; expected one of ${expected}`, level);
+        throw invalidInput(what, [axis], `Unknown ${axis} "${level}"; expected one of ${expected}`, level);
       }
     }
   }
@@ -255,9 +251,9 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     if (!record) return null;
     if (record.fingerprint !== idempotency.fingerprint) {
       const [command] = record.fingerprint.split(':');
-      throw invalid(
+      throw invalidInput(
         'command options',
-        'idempotencyKey',
+        ['idempotencyKey'],
         `Idempotency key "${idempotency.key}" was already used by another request (${command} on ${record.incident.number})`,
         idempotency.key,
       );
@@ -294,10 +290,10 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   async function checkDuplicateOf(id: string, duplicateOf: string | undefined): Promise<void> {
     if (duplicateOf === undefined) return;
     if (duplicateOf === id) {
-      throw invalid('cancel input', 'duplicateOf', 'An incident cannot be a duplicate of itself', duplicateOf);
+      throw invalidInput('cancel input', ['duplicateOf'], 'An incident cannot be a duplicate of itself', duplicateOf);
     }
     if (!(await store.load(duplicateOf))) {
-      throw invalid('cancel input', 'duplicateOf', `No incident with id "${duplicateOf}"`, duplicateOf);
+      throw invalidInput('cancel input', ['duplicateOf'], `No incident with id "${duplicateOf}"`, duplicateOf);
     }
   }
 
@@ -342,21 +338,21 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     const custom = parseInput(customSchema, input.custom ?? {}, 'custom fields');
     const notJson = findNotJson(custom, 'custom');
     if (notJson) {
-      throw invalid('custom fields', 'custom', `Custom fields must be plain JSON data, but ${notJson}`, custom);
+      throw invalidInput('custom fields', ['custom'], `Custom fields must be plain JSON data, but ${notJson}`, custom);
     }
     if (!environments.has(input.environment)) {
       const expected = [...environments].join(', ');
-      throw invalid(
+      throw invalidInput(
         'report input',
-        'environment',
+        ['environment'],
         `Unknown environment "${input.environment}"; expected one of ${expected}`,
         input.environment,
       );
     }
     if (opts.expectedVersion !== undefined) {
-      throw invalid(
+      throw invalidInput(
         'command options',
-        'expectedVersion',
+        ['expectedVersion'],
         'report() creates an incident: expectedVersion does not apply',
         opts.expectedVersion,
       );

@@ -5,7 +5,7 @@ import { DurationSchema } from './domain/duration.js';
 /** A duration of at least a second: shorter repeating timers would spin the worker. */
 const TimerDurationSchema = DurationSchema.pipe(z.number().min(1_000, 'Must be at least 1 second (PT1S)'));
 
-import { parseInput, ValidationError } from './domain/errors.js';
+import { customIssue, parseInput, ValidationError } from './domain/errors.js';
 import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
 import { type CustomFields, DEFAULT_ENVIRONMENTS } from './domain/incident.js';
 import type { LifecycleSettings } from './lifecycle/snapshot.js';
@@ -188,22 +188,24 @@ function resolvePriority(
   (priority.matrices ?? []).forEach((matrix, i) => {
     const environment = matrix.scope?.environment?.trim();
     if (environment !== undefined && !environments.has(environment)) {
-      issues.push({
-        code: 'custom',
-        path: ['matrices', i, 'scope', 'environment'],
-        message: `Unknown environment "${environment}"; the kit's environments are ${[...environments].join(', ')}`,
-        input: environment,
-      });
+      const known = [...environments].join(', ');
+      issues.push(
+        customIssue(
+          ['matrices', i, 'scope', 'environment'],
+          `Unknown environment "${environment}"; the kit's environments are ${known}`,
+          environment,
+        ),
+      );
     }
   });
   if (priority.defaultRules !== false && !environments.has('production')) {
-    issues.push({
-      code: 'custom',
-      path: ['defaultRules'],
-      message:
+    issues.push(
+      customIssue(
+        ['defaultRules'],
         'The default rules treat every environment but "production" as non-production; add "production" to environments or set defaultRules: false',
-      input: priority.defaultRules,
-    });
+        priority.defaultRules,
+      ),
+    );
   }
   if (issues.length > 0) throw fail(issues);
   return engine;

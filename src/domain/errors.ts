@@ -151,3 +151,13 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what:
   if (!result.success) throw new ValidationError(what, result.error.issues);
   return result.data;
 }
+
+/** A zod issue of our own (code `custom`), for checks a schema cannot express. */
+export function customIssue(path: PropertyKey[], message: string, input?: unknown): z.core.$ZodIssue {
+  return { code: 'custom', path, message, input } as z.core.$ZodIssue;
+}
+
+/** A `ValidationError` about `what` with one custom issue at `path`. */
+export function invalidInput(what: string, path: PropertyKey[], message: string, input?: unknown): ValidationError {
+  return new ValidationError(what, [customIssue(path, message, input)]);
+}

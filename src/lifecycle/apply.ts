@@ -1,5 +1,5 @@
 import type { CommandInputs } from '../domain/commands.js';
-import { NotFoundError, parseInput, ValidationError } from '../domain/errors.js';
+import { invalidInput, NotFoundError, parseInput } from '../domain/errors.js';
 import {
   type Actor,
   type Assignment,
@@ -110,9 +110,7 @@ const reducers: Reducers = {
       `decision of priority policy "${ctx.priority.name}"`,
     );
     if (decision.priority === null || decision.impact === null || decision.urgency === null) {
-      throw new ValidationError('triage input', [
-        { code: 'custom', path: ['impact'], message: 'Impact and urgency are needed to prioritize', input: event },
-      ]);
+      throw invalidInput('triage input', ['impact'], 'Impact and urgency are needed to prioritize', event);
     }
     const previousPriority = incident.priority;
     if (event.usersAffected !== undefined) incident.usersAffected = event.usersAffected;
@@ -192,9 +190,7 @@ const reducers: Reducers = {
   addParticipant(incident, event, ctx) {
     const id = event.id ?? event.name;
     if (incident.participants.some((p) => p.id === id)) {
-      throw new ValidationError('participant', [
-        { code: 'custom', path: ['id'], message: `Participant "${id}" is already on the incident`, input: id },
-      ]);
+      throw invalidInput('participant', ['id'], `Participant "${id}" is already on the incident`, id);
     }
     const participant: Participant = { id, name: event.name, role: event.role, addedAt: ctx.at };
     if (event.team !== undefined) participant.team = event.team;

@@ -1,4 +1,4 @@
-import { ValidationError } from '../domain/errors.js';
+import { invalidInput } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Incident } from '../domain/incident.js';
 import type { Audience, TimelineEntry, TimelineEntryType } from '../domain/timeline.js';
@@ -119,9 +119,7 @@ export function channelMap(channels: Record<string, Channel> | readonly Channel[
     : Object.entries(channels);
   for (const [name, channel] of list) {
     if (map.has(name)) {
-      throw new ValidationError('channels', [
-        { code: 'custom', path: ['channels', name], message: `Two channels are named "${name}"`, input: name },
-      ]);
+      throw invalidInput('channels', ['channels', name], `Two channels are named "${name}"`, name);
     }
     map.set(name, channel);
   }

@@ -1,4 +1,4 @@
-import { ValidationError } from '../domain/errors.js';
+import { invalidInput, type ValidationError } from '../domain/errors.js';
 import { type Level, PRIORITY_ORDER, type Priority } from '../domain/incident.js';
 import type { Reason } from '../domain/timeline.js';
 import { isBusinessTime } from '../sla/calendar.js';
@@ -192,14 +192,12 @@ export function createPriorityEngine(config: PriorityPolicyConfig = {}): Priorit
   }
 
   function unknownLevel(axis: 'impact' | 'urgency', level: Level): ValidationError {
-    return new ValidationError('priority input', [
-      {
-        code: 'custom',
-        path: [axis],
-        message: `"${level}" is not one of policy ${policyName}'s ${axis} levels`,
-        input: level,
-      },
-    ]);
+    return invalidInput(
+      'priority input',
+      [axis],
+      `"${level}" is not one of policy ${policyName}'s ${axis} levels`,
+      level,
+    );
   }
 
   function evaluate(input: PriorityInput): PriorityDecision {

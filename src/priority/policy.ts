@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DurationSchema } from '../domain/duration.js';
-import { parseInput, ValidationError } from '../domain/errors.js';
+import { customIssue, parseInput, ValidationError } from '../domain/errors.js';
 import { DEFAULT_LEVELS, type Level, LevelSchema, type Priority, PrioritySchema } from '../domain/incident.js';
 import { scopeTies, specificity } from '../domain/scope.js';
 import { type Calendar, defineCalendar, WEEKDAYS } from '../sla/calendar.js';
@@ -186,15 +186,11 @@ type Issue = z.core.$ZodIssue;
 
 const DEFAULT_LEVELS_REF: readonly Level[] = DEFAULT_LEVELS;
 
-function custom(path: PropertyKey[], message: string, input?: unknown): Issue {
-  return { code: 'custom', path, message, input } as Issue;
-}
-
 function checkLevels(def: PriorityPolicyDefinition, issues: Issue[]): void {
   for (const axis of ['impact', 'urgency'] as const) {
     const seen = new Set<string>();
     def.levels[axis].forEach((level, i) => {
-      if (seen.has(level)) issues.push(custom(['levels', axis, i], `Level "${level}" is listed twice`, level));
+      if (seen.has(level)) issues.push(customIssue(['levels', axis, i], `Level "${level}" is listed twice`, level));
       seen.add(level);
     });
   }
@@ -204,20 +200,21 @@ function checkLevels(def: PriorityPolicyDefinition, issues: Issue[]): void {
     for (const i of def.levels.impact) {
       const row = matrix.table[i];
       if (!row) {
-        issues.push(custom(['matrices', m, 'table', i], `Missing row for impact "${i}"`));
+        issues.push(customIssue(['matrices', m, 'table', i], `Missing row for impact "${i}"`));
         continue;
       }
       for (const u of def.levels.urgency) {
         if (row[u] === undefined) {
-          issues.push(custom(['matrices', m, 'table', i, u], `Missing cell impact "${i}" x urgency "${u}"`));
+          issues.push(customIssue(['matrices', m, 'table', i, u], `Missing cell impact "${i}" x urgency "${u}"`));
         }
       }
       for (const u of Object.keys(row)) {
-        if (!urgency.has(u)) issues.push(custom(['matrices', m, 'table', i, u], `Unknown urgency level "${u}"`, u));
+        if (!urgency.has(u))
+          issues.push(customIssue(['matrices', m, 'table', i, u], `Unknown urgency level "${u}"`, u));
       }
     }
     for (const i of Object.keys(matrix.table)) {
-      if (!impact.has(i)) issues.push(custom(['matrices', m, 'table', i], `Unknown impact level "${i}"`, i));
+      if (!impact.has(i)) issues.push(customIssue(['matrices', m, 'table', i], `Unknown impact level "${i}"`, i));
     }
   });
   def.rules.forEach((rule, r) => {
@@ -231,7 +228,9 @@ function checkLevels(def: PriorityPolicyDefinition, issues: Issue[]): void {
       const level = 'level' in effect ? effect.level : 'to' in effect ? effect.to : undefined;
       if (axis && level !== undefined && !axis.has(level)) {
         const key = 'level' in effect ? 'level' : 'to';
-        issues.push(custom(['rules', r, 'effects', e, key], `"${level}" is not one of the policy's levels`, level));
+        issues.push(
+          customIssue(['rules', r, 'effects', e, key], `"${level}" is not one of the policy's levels`, level),
+        );
       }
     });
   });
@@ -290,7 +289,7 @@ function checkCondition(
     checkCondition(condition.not, [...path, 'not'], def, issues);
   } else {
     const problem = impossible(condition, def);
-    if (problem) issues.push(custom([...path, problem[0]], problem[1], condition));
+    if (problem) issues.push(customIssue([...path, problem[0]], problem[1], condition));
   }
 }
 
@@ -300,10 +299,10 @@ function checkRulesAndFacts(def: PriorityPolicyDefinition, issues: Issue[]): voi
   def.rules.forEach((rule, r) => {
     const first = ids.get(rule.id);
     if (first !== undefined)
-      issues.push(custom(['rules', r, 'id'], `Rule id "${rule.id}" is also rules[${first}]'s`, rule.id));
+      issues.push(customIssue(['rules', r, 'id'], `Rule id "${rule.id}" is also rules[${first}]'s`, rule.id));
     else ids.set(rule.id, r);
     if (def.defaultRules && rule.id.startsWith('default.')) {
-      issues.push(custom(['rules', r, 'id'], 'Ids starting with "default." belong to the default rules', rule.id));
+      issues.push(customIssue(['rules', r, 'id'], 'Ids starting with "default." belong to the default rules', rule.id));
     }
   });
   const hours = def.facts.businessHours;
@@ -312,11 +311,16 @@ function checkRulesAndFacts(def: PriorityPolicyDefinition, issues: Issue[]): voi
     if (typeof rule.when === 'function') return;
     const fields = fieldsOf(rule.when);
     if (!hours && fields.has('facts.businessHours')) {
-      issues.push(custom(['rules', r, 'when'], 'Reads facts.businessHours, but the policy has no facts.businessHours'));
+      issues.push(
+        customIssue(['rules', r, 'when'], 'Reads facts.businessHours, but the policy has no facts.businessHours'),
+      );
     }
     if (!hasTiers && fields.has('facts.slaTier')) {
       issues.push(
-        custom(['rules', r, 'when'], 'Reads facts.slaTier, but the policy has no facts.slaTiers or defaultSlaTier'),
+        customIssue(
+          ['rules', r, 'when'],
+          'Reads facts.slaTier, but the policy has no facts.slaTiers or defaultSlaTier',
+        ),
       );
     }
     checkCondition(rule.when, ['rules', r, 'when'], def, issues);
@@ -324,19 +328,21 @@ function checkRulesAndFacts(def: PriorityPolicyDefinition, issues: Issue[]): voi
   const categoryIds = new Set<string>();
   def.categories.forEach((c, i) => {
     if (categoryIds.has(c.id))
-      issues.push(custom(['categories', i, 'id'], `Category rule id "${c.id}" is used twice`, c.id));
+      issues.push(customIssue(['categories', i, 'id'], `Category rule id "${c.id}" is used twice`, c.id));
     categoryIds.add(c.id);
   });
   const matrixNames = new Set<string>();
   def.matrices.forEach((m, i) => {
     if (m.name === undefined) return;
     if (matrixNames.has(m.name))
-      issues.push(custom(['matrices', i, 'name'], `Matrix name "${m.name}" is used twice`, m.name));
+      issues.push(customIssue(['matrices', i, 'name'], `Matrix name "${m.name}" is used twice`, m.name));
     matrixNames.add(m.name);
   });
   if (hours) {
     if (hours.start >= hours.end) {
-      issues.push(custom(['facts', 'businessHours', 'end'], 'Business hours must end after they start', hours.end));
+      issues.push(
+        customIssue(['facts', 'businessHours', 'end'], 'Business hours must end after they start', hours.end),
+      );
     } else {
       try {
         businessHoursCalendar(hours);
@@ -352,7 +358,7 @@ function checkMatrices(def: PriorityPolicyDefinition, issues: Issue[]): void {
   const matrices = def.matrices;
   for (const [a, b] of scopeTies(matrices.map((m) => m.scope))) {
     issues.push(
-      custom(
+      customIssue(
         ['matrices', b, 'scope'],
         `Ties with matrices[${a}]: both can match one incident with the same specificity; make one more specific`,
         matrices[b]?.scope,
@@ -363,7 +369,9 @@ function checkMatrices(def: PriorityPolicyDefinition, issues: Issue[]): void {
     levels.length === DEFAULT_LEVELS.length && levels.every((level, i) => level === DEFAULT_LEVELS[i]);
   const customLevels = !isDefault(def.levels.impact) || !isDefault(def.levels.urgency);
   if (customLevels && !matrices.some((m) => specificity(m.scope) === 0)) {
-    issues.push(custom(['matrices'], 'Custom levels need a matrix without scope, the fallback for every incident'));
+    issues.push(
+      customIssue(['matrices'], 'Custom levels need a matrix without scope, the fallback for every incident'),
+    );
   }
 }
 

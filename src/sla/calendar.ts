@@ -11,7 +11,7 @@
 import { Temporal } from 'temporal-polyfill';
 import { z } from 'zod';
 import { type Duration, DurationSchema } from '../domain/duration.js';
-import { parseInput, ValidationError } from '../domain/errors.js';
+import { customIssue, parseInput, ValidationError } from '../domain/errors.js';
 
 /** Day names of {@link CalendarConfig} `windows`, Monday first (ISO 8601 order). */
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
@@ -118,10 +118,6 @@ export interface Calendar {
 
 type Issue = z.core.$ZodIssue;
 
-function issue(path: PropertyKey[], message: string, input?: unknown): Issue {
-  return { code: 'custom', path, message, input } as Issue;
-}
-
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** The canonical id of a time zone Temporal knows, or null. */
@@ -141,14 +137,14 @@ function checkHoliday(holiday: string, i: number, issues: Issue[]): void {
     const month = Number(recurring[1]);
     const day = Number(recurring[2]);
     if (month < 1 || month > 12 || day < 1 || day > MONTH_DAYS[month - 1]!) {
-      issues.push(issue(['holidays', i], `"${holiday}" is not a day of the year`, holiday));
+      issues.push(customIssue(['holidays', i], `"${holiday}" is not a day of the year`, holiday));
     }
     return;
   }
   try {
     Temporal.PlainDate.from(holiday, { overflow: 'reject' });
   } catch {
-    issues.push(issue(['holidays', i], `"${holiday}" is not a calendar date`, holiday));
+    issues.push(customIssue(['holidays', i], `"${holiday}" is not a calendar date`, holiday));
   }
 }
 
@@ -170,12 +166,12 @@ export function defineCalendar(config: CalendarConfig): Calendar {
   const issues: Issue[] = [];
   const timeZone = canonicalZone(parsed.timeZone);
   if (timeZone === null) {
-    issues.push(issue(['timeZone'], `Unknown IANA time zone "${parsed.timeZone}"`, parsed.timeZone));
+    issues.push(customIssue(['timeZone'], `Unknown IANA time zone "${parsed.timeZone}"`, parsed.timeZone));
   }
   if (parsed.windows !== undefined && parsed.alwaysOpen) {
-    issues.push(issue(['alwaysOpen'], 'Give windows or alwaysOpen: true, not both'));
+    issues.push(customIssue(['alwaysOpen'], 'Give windows or alwaysOpen: true, not both'));
   } else if (parsed.windows === undefined && !parsed.alwaysOpen) {
-    issues.push(issue(['windows'], 'Give windows, or alwaysOpen: true for 24x7'));
+    issues.push(customIssue(['windows'], 'Give windows, or alwaysOpen: true for 24x7'));
   }
   const week: BusinessWindow[][] = [];
   for (const day of WEEKDAYS) {
@@ -184,7 +180,7 @@ export function defineCalendar(config: CalendarConfig): Calendar {
     for (const s of spans) {
       if (s.end <= s.start) {
         issues.push(
-          issue(['windows', day, s.i, 'end'], `Ends at ${s.w.end}, not after its start ${s.w.start}`, s.w.end),
+          customIssue(['windows', day, s.i, 'end'], `Ends at ${s.w.end}, not after its start ${s.w.start}`, s.w.end),
         );
       }
     }
@@ -194,7 +190,7 @@ export function defineCalendar(config: CalendarConfig): Calendar {
     for (const s of valid) {
       if (last && s.start < last.end) {
         issues.push(
-          issue(['windows', day, s.i], `Overlaps windows.${day}[${last.i}] (${last.w.start}-${last.w.end})`, s.w),
+          customIssue(['windows', day, s.i], `Overlaps windows.${day}[${last.i}] (${last.w.start}-${last.w.end})`, s.w),
         );
       }
       if (!last || s.end > last.end) last = s;
@@ -207,7 +203,7 @@ export function defineCalendar(config: CalendarConfig): Calendar {
   }
   const weeklyMinutes = week.reduce((sum, day) => sum + day.reduce((m, w) => m + w.end - w.start, 0), 0);
   if (weeklyMinutes === 0 && parsed.windows !== undefined && issues.length === 0) {
-    issues.push(issue(['windows'], 'The week has no business window'));
+    issues.push(customIssue(['windows'], 'The week has no business window'));
   }
   parsed.holidays.forEach((holiday, i) => {
     checkHoliday(holiday, i, issues);
@@ -215,7 +211,7 @@ export function defineCalendar(config: CalendarConfig): Calendar {
   const holidays = new Set(parsed.holidays.filter((h) => DATE.test(h)));
   const recurringHolidays = new Set(parsed.holidays.filter((h) => RECURRING.test(h)).map((h) => h.slice(2)));
   if (recurringHolidays.size >= 366 && issues.length === 0) {
-    issues.push(issue(['holidays'], 'Every day of the year is a holiday: the calendar has no business time'));
+    issues.push(customIssue(['holidays'], 'Every day of the year is a holiday: the calendar has no business time'));
   }
   if (issues.length > 0) throw new ValidationError('calendar', issues);
   return Object.freeze({

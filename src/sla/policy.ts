@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Duration, DurationSchema } from '../domain/duration.js';
-import { parseInput, ValidationError } from '../domain/errors.js';
+import { customIssue, parseInput, ValidationError } from '../domain/errors.js';
 import type { Incident, Priority } from '../domain/incident.js';
 import { PrioritySchema } from '../domain/incident.js';
 import { scopeTies, specificity } from '../domain/scope.js';
@@ -118,21 +118,12 @@ export function defineSlaPolicy(config: SlaPolicyConfig): SlaPolicy {
   }
   def.targets.forEach((target, i) => {
     if (target.calendar !== undefined && !def.calendars[target.calendar]) {
-      issues.push({
-        code: 'custom',
-        path: ['targets', i, 'calendar'],
-        message: `No calendar named "${target.calendar}"`,
-        input: target.calendar,
-      } as Issue);
+      issues.push(customIssue(['targets', i, 'calendar'], `No calendar named "${target.calendar}"`, target.calendar));
     }
   });
   for (const [j, i] of scopeTies(def.targets.map((t) => t.scope))) {
-    issues.push({
-      code: 'custom',
-      path: ['targets', i, 'scope'],
-      message: `Ties with targets[${j}]: both can match one incident with the same specificity`,
-      input: def.targets[i]?.scope,
-    } as Issue);
+    const message = `Ties with targets[${j}]: both can match one incident with the same specificity`;
+    issues.push(customIssue(['targets', i, 'scope'], message, def.targets[i]?.scope));
   }
   if (issues.length > 0) throw new ValidationError('SLA policy', issues);
   const targets = def.targets
