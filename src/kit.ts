@@ -233,7 +233,7 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   }
 
   function allowed(incident: Incident): CommandName[] {
-    const snapshot = snapshotOf(incident, settings, clock.now());
+    const snapshot = snapshotOf(incident, settings);
     return COMMAND_NAMES.filter((name) => snapshot.can({ type: name } as LifecycleEvent));
   }
 

@@ -62,7 +62,7 @@ export function advance(
  * incident's state does not take the event.
  */
 export function decide(incident: Incident, event: LifecycleEvent, ctx: DecideContext): Decision | null {
-  const snapshot = snapshotOf(incident, ctx.settings, ctx.now);
+  const snapshot = snapshotOf(incident, ctx.settings);
   if (!snapshot.can(event)) return null;
   const [next, actions] = transition(incidentMachine, snapshot, event);
   const applied = applyEvent(incident, event, {
@@ -138,7 +138,7 @@ export function create(
   ctx: DecideContext,
   next?: LifecycleEvent,
 ): Decision {
-  const [, actions] = initialTransition(incidentMachine, contextOf(draft, ctx.settings, ctx.now));
+  const [, actions] = initialTransition(incidentMachine, contextOf(draft, ctx.settings));
   const created: Decision = {
     ...advance(draft, draft, [reported], ctx.now, ctx.actor),
     timers: timerEffects(actions, draft.id, ctx.now),

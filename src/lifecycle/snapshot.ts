@@ -27,7 +27,7 @@ export function statusOf(value: unknown): { status: Status; phase: Phase | null 
 }
 
 /** Milliseconds until each lifecycle timer should fire. SLA timers follow the clocks (`sla/clocks.ts`). */
-function delays(incident: Incident, settings: LifecycleSettings, now: number): Partial<Record<TimerName, number>> {
+function delays(settings: LifecycleSettings): Partial<Record<TimerName, number>> {
   const out: Partial<Record<TimerName, number>> = { autoClose: settings.autoCloseAfterMs };
   if (settings.escalateAfterMs !== undefined) out.escalation = settings.escalateAfterMs;
   if (settings.acknowledgementTimeoutMs !== undefined) out.acknowledgementTimeout = settings.acknowledgementTimeoutMs;
@@ -36,21 +36,21 @@ function delays(incident: Incident, settings: LifecycleSettings, now: number): P
 }
 
 /** The machine context for an incident: everything the machine decides on. */
-export function contextOf(incident: Incident, settings: LifecycleSettings, now: number): LifecycleContext {
+export function contextOf(incident: Incident, settings: LifecycleSettings): LifecycleContext {
   return {
     major: incident.major,
     reviewed: incident.review !== null,
     resumeTo: incident.hold?.resumeTo ?? null,
     escalationLevel: incident.escalation.level,
     maxEscalations: settings.maxEscalations,
-    delays: delays(incident, settings, now),
+    delays: delays(settings),
   };
 }
 
 /** The machine snapshot of a stored incident. */
-export function snapshotOf(incident: Incident, settings: LifecycleSettings, now: number) {
+export function snapshotOf(incident: Incident, settings: LifecycleSettings) {
   return incidentMachine.resolveState({
     value: stateValue(incident),
-    context: contextOf(incident, settings, now),
+    context: contextOf(incident, settings),
   });
 }

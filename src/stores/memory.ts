@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConcurrencyError, parseInput, StoreError } from '../domain/errors.js';
+import { ConcurrencyError, parseInput } from '../domain/errors.js';
 import { type Incident, isTerminal } from '../domain/incident.js';
 import { matchesSlaFilters } from '../domain/query.js';
 import type { TimelineEntry } from '../domain/timeline.js';
@@ -17,8 +17,9 @@ import type {
   TimerName,
   TimerRecord,
 } from '../ports/store.js';
+import { importCommit, readCommitHeader } from './commit-input.js';
 import { decodeCursor, encodeCursor, QuerySchema } from './cursor.js';
-import { type AnyRecord, copy, importRecord, jsonEqual } from './plain-data.js';
+import { copy } from './plain-data.js';
 
 /** Options of {@link memoryStore}. None yet; reserved so that adding one is not a breaking change. */
 export type MemoryStoreOptions = Record<string, never>;
@@ -131,18 +132,6 @@ const OutcomeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('retry'), at: z.number().finite(), error: z.string() }),
   z.object({ type: z.literal('dead'), error: z.string() }),
 ]);
-
-function isObject(value: unknown): value is AnyRecord {
-  return typeof value === 'object' && value !== null;
-}
-
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-function invalid(message: string): StoreError {
-  return new StoreError(`Invalid commit: ${message}`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The store
@@ -270,30 +259,18 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
 
     async commit(change: Commit) {
       // 1. Check and copy everything; nothing below may throw once step 2 starts.
-      if (!isObject(change) || !isObject(change.incident)) throw invalid('`incident` is missing');
-      const source = change.incident;
-      const id = source.id;
-      if (typeof id !== 'string' || id === '') throw invalid('`incident.id` must be a non-empty string');
-      const expected = change.expectedVersion;
-      if (!Number.isInteger(expected) || expected < 0) {
-        throw invalid(`\`expectedVersion\` must be an integer >= 0, got ${String(expected)}`);
-      }
+      const { id, expectedVersion: expected, idempotency: idem } = readCommitHeader(change);
       const slot = incidents.get(id);
       const actual = slot === undefined ? null : slot.incident.version;
-      const key = change.idempotency?.key;
-      const fingerprint = change.idempotency?.fingerprint;
-      if (change.idempotency !== undefined) {
-        if (typeof key !== 'string' || typeof fingerprint !== 'string') {
-          throw invalid('`idempotency` must be { key: string, fingerprint: string }');
-        }
-        if (idempotency.has(key)) {
-          throw new ConcurrencyError(
-            id,
-            expected,
-            actual,
-            `The idempotency key "${key}" was already used by an earlier commit; nothing was written`,
-          );
-        }
+      const key = idem?.key;
+      const fingerprint = idem?.fingerprint;
+      if (key !== undefined && idempotency.has(key)) {
+        throw new ConcurrencyError(
+          id,
+          expected,
+          actual,
+          `The idempotency key "${key}" was already used by an earlier commit; nothing was written`,
+        );
       }
       if (expected === 0) {
         if (slot !== undefined) {
@@ -307,12 +284,12 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
       } else if (actual !== expected) {
         throw new ConcurrencyError(id, expected, actual);
       }
-      if (source.version !== expected + 1) {
-        throw invalid(
-          `\`incident.version\` must be expectedVersion + 1 = ${expected + 1}, got ${String(source.version)}`,
-        );
-      }
-      const incident = importRecord<Incident>(source, 'commit.incident');
+      const imported = importCommit(change, {
+        lastEntry: slot?.entries[slot.entries.length - 1],
+        timelineLength: slot === undefined ? 0 : slot.entries.length,
+        outboxIdTaken: (messageId) => outboxById.has(messageId),
+      });
+      const { incident, entries } = imported;
       const dedupKey = openKey(incident);
       const holder = dedupKey === undefined ? undefined : openByDedupKey.get(dedupKey)?.find((other) => other !== id);
       if (holder !== undefined) {
@@ -323,117 +300,11 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
           `Incident "${holder}" is already open with dedup key "${dedupKey}"; nothing was written`,
         );
       }
-
-      const entriesIn = change.entries;
-      if (!Array.isArray(entriesIn)) throw invalid('`entries` must be an array');
-      const entries: TimelineEntry[] = [];
-      let seq = slot === undefined ? 0 : slot.entries.length;
-      for (let i = 0; i < entriesIn.length; i++) {
-        const entry: unknown = entriesIn[i];
-        if (!isObject(entry)) throw invalid(`\`entries[${i}]\` must be an object`);
-        if (entry.incidentId !== id) {
-          throw invalid(`\`entries[${i}].incidentId\` is "${String(entry.incidentId)}", not "${id}"`);
-        }
-        seq += 1;
-        if (entry.seq !== seq) {
-          throw invalid(
-            `\`entries[${i}].seq\` is ${String(entry.seq)} but the timeline of "${id}" continues at ${seq}`,
-          );
-        }
-        const stored = importRecord<TimelineEntry>(entry, `commit.entries[${i}]`);
-        // Most entries of an incident share their actor: keep one copy.
-        const prior = entries[entries.length - 1] ?? slot?.entries[slot.entries.length - 1];
-        if (prior !== undefined && jsonEqual(prior.actor, stored.actor)) stored.actor = prior.actor;
-        entries.push(stored);
-      }
-
-      const timers = change.timers;
-      if (!isObject(timers) || !Array.isArray(timers.set) || !Array.isArray(timers.cancel)) {
-        throw invalid('`timers` must have `set` and `cancel` arrays');
-      }
-      const fired = timers.fired;
-      if (fired !== undefined && typeof fired !== 'string') throw invalid('`timers.fired` must be a string');
-      for (let i = 0; i < timers.cancel.length; i++) {
-        if (typeof timers.cancel[i] !== 'string') throw invalid(`\`timers.cancel[${i}]\` must be a string`);
-      }
-      const timerRows: TimerRow[] = [];
-      for (let i = 0; i < timers.set.length; i++) {
-        const timer: unknown = timers.set[i];
-        if (
-          !isObject(timer) ||
-          typeof timer.id !== 'string' ||
-          timer.id === '' ||
-          typeof timer.name !== 'string' ||
-          !isTime(timer.dueAt)
-        ) {
-          throw invalid(`\`timers.set[${i}]\` needs a non-empty \`id\`, a \`name\` and a finite \`dueAt\``);
-        }
-        if (timer.incidentId !== id) {
-          throw invalid(`\`timers.set[${i}].incidentId\` is "${String(timer.incidentId)}", not "${id}"`);
-        }
-        timerRows.push(new TimerRow(timer.id, id, timer.name as TimerName, timer.dueAt));
-      }
-
-      const outboxIn = change.outbox;
-      if (!Array.isArray(outboxIn)) throw invalid('`outbox` must be an array');
-      const outboxRows: OutboxRow[] = [];
-      // Payloads usually repeat the committed entries and one summary per commit: share them.
-      const payloads = new Map<object, AnyRecord>();
-      let lastSummary: unknown;
-      for (let i = 0; i < outboxIn.length; i++) {
-        const message: unknown = outboxIn[i];
-        if (
-          !isObject(message) ||
-          typeof message.id !== 'string' ||
-          message.id === '' ||
-          typeof message.channel !== 'string' ||
-          typeof message.audience !== 'string' ||
-          !isTime(message.createdAt) ||
-          !isTime(message.availableAt) ||
-          !isObject(message.payload)
-        ) {
-          throw invalid(
-            `\`outbox[${i}]\` needs a non-empty \`id\`, \`channel\`, \`audience\`, \`payload\` and finite \`createdAt\` and \`availableAt\``,
-          );
-        }
-        const messageId = message.id;
-        if (message.incidentId !== id) {
-          throw invalid(`\`outbox[${i}].incidentId\` is "${String(message.incidentId)}", not "${id}"`);
-        }
-        if (outboxById.has(messageId) || outboxRows.some((row) => row.id === messageId)) {
-          throw new StoreError(`Invalid commit: duplicate outbox message id "${messageId}"; nothing was written`);
-        }
-        const payloadIn = message.payload;
-        let payload = payloads.get(payloadIn);
-        if (payload === undefined) {
-          payload = importRecord<AnyRecord>(payloadIn, `commit.outbox[${i}].payload`);
-          payloads.set(payloadIn, payload);
-          const entry = payload.entry;
-          if (isObject(entry) && typeof entry.seq === 'number') {
-            const stored = entries[entry.seq - (seq - entries.length) - 1];
-            if (stored !== undefined && jsonEqual(stored, entry)) payload.entry = stored;
-          }
-          const summary = payload.incident;
-          if (isObject(summary)) {
-            if (lastSummary !== undefined && jsonEqual(lastSummary, summary)) payload.incident = lastSummary;
-            else {
-              if (jsonEqual(summary.assignment, incident.assignment)) summary.assignment = incident.assignment;
-              lastSummary = summary;
-            }
-          }
-        }
-        outboxRows.push(
-          new OutboxRow(
-            messageId,
-            id,
-            message.channel,
-            message.audience as OutboxRecord['audience'],
-            payload as unknown as OutboxRecord['payload'],
-            message.createdAt,
-            message.availableAt,
-          ),
-        );
-      }
+      const timerRows = imported.timers.set.map((t) => new TimerRow(t.id, id, t.name, t.dueAt));
+      const outboxRows = imported.outbox.map(
+        (m) => new OutboxRow(m.id, id, m.channel, m.audience, m.payload, m.createdAt, m.availableAt),
+      );
+      const { fired, cancel } = imported.timers;
 
       // 2. Apply.
       let target = slot;
@@ -455,7 +326,7 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
       }
       if (key !== undefined && fingerprint !== undefined) idempotency.set(key, { fingerprint, incident });
       if (fired !== undefined) deleteTimer(fired);
-      for (const cancelled of timers.cancel as string[]) deleteTimer(cancelled);
+      for (const cancelled of cancel) deleteTimer(cancelled);
       for (const row of timerRows) upsertTimer(target, row);
       for (const row of outboxRows) addOutbox(target, row);
       if (isTerminal(incident.status) && (previous === null || !isTerminal(previous.status))) {
