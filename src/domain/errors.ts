@@ -114,8 +114,12 @@ export class ConcurrencyError extends IncidentKitError {
 
 /** The store failed for a reason of its own (connection, constraint, corrupt row). */
 export class StoreError extends IncidentKitError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('STORE', message, options);
+  /** The incident whose stored data the error is about, when there is one (e.g. a corrupt row). */
+  readonly incidentId: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; incidentId?: string }) {
+    super('STORE', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.incidentId = options?.incidentId;
   }
 
   static override isInstance(value: unknown): value is StoreError {

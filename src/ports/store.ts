@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { StoreError } from '../domain/errors.js';
 import type { Incident } from '../domain/incident.js';
 import type { IncidentQuerySchema } from '../domain/query.js';
 import type { Audience, TimelineEntry } from '../domain/timeline.js';
@@ -129,6 +130,12 @@ export interface Page<T> {
   items: T[];
   /** Pass as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
+  /**
+   * Stored records of this page that could not be read (invalid JSON, a record that fails the
+   * schema), one `StoreError` naming the incident (`incidentId`) each. They are left out of
+   * `items` rather than failing the whole page, and the cursor moves past them. Absent when none.
+   */
+  errors?: StoreError[];
 }
 
 /** Options of the claim methods. */
@@ -147,6 +154,10 @@ export interface ClaimOptions {
  */
 export interface IncidentStore {
   readonly contract: 'incidentkit.store/1';
+  /**
+   * The incident, or null. A stored record that cannot be read (invalid JSON, a record that fails
+   * the schema) throws a `StoreError` whose `incidentId` names it.
+   */
   load(id: string): Promise<Incident | null>;
   /** Next human number (1, 2, ...), unique per store; gaps are allowed. */
   nextNumber(): Promise<number>;
@@ -160,6 +171,7 @@ export interface IncidentStore {
   commit(change: Commit): Promise<void>;
   /** The record of the commit that used `key`; null if none. */
   idempotent(key: string): Promise<IdempotencyRecord | null>;
+  /** A page of incidents by id; unreadable records go to the page's `errors`, not `items`. */
   query(q: IncidentQuery): Promise<Page<Incident>>;
   timeline(id: string, opts?: { afterSeq?: number; limit?: number }): Promise<TimelineEntry[]>;
   /** The incident with this dedup key that is not yet resolved, closed or cancelled. */

@@ -1,4 +1,4 @@
-import { StoreError } from '../domain/errors.js';
+import { ConcurrencyError, StoreError } from '../domain/errors.js';
 import type { Incident } from '../domain/incident.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 import type { Commit, IdempotencyKey, OutboxMessage, TimerName, TimerRecord } from '../ports/store.js';
@@ -12,8 +12,9 @@ function isObject(value: unknown): value is AnyRecord {
   return typeof value === 'object' && value !== null;
 }
 
+/** Instants of timers and outbox rows: whole milliseconds since the epoch. */
 function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
+  return Number.isSafeInteger(value);
 }
 
 function invalid(message: string): StoreError {
@@ -44,6 +45,45 @@ export function readCommitHeader(change: Commit): CommitHeader {
     throw invalid('`idempotency` must be { key: string, fingerprint: string }');
   }
   return { id, expectedVersion: expected, idempotency };
+}
+
+/**
+ * Throws the `ConcurrencyError` the port promises when the stored state refuses the commit: the
+ * idempotency key was used, the incident exists and `expectedVersion` is 0, or the stored version
+ * (`actual`, null when absent) is not `expectedVersion`.
+ */
+export function checkVersion(header: CommitHeader, actual: number | null, idempotencyKeyUsed: boolean): void {
+  const { id, expectedVersion: expected, idempotency } = header;
+  if (idempotency !== undefined && idempotencyKeyUsed) {
+    throw new ConcurrencyError(
+      id,
+      expected,
+      actual,
+      `The idempotency key "${idempotency.key}" was already used by an earlier commit; nothing was written`,
+    );
+  }
+  if (expected === 0) {
+    if (actual !== null) {
+      throw new ConcurrencyError(
+        id,
+        expected,
+        actual,
+        `Incident "${id}" already exists (version ${actual}); it cannot be created again`,
+      );
+    }
+  } else if (actual !== expected) {
+    throw new ConcurrencyError(id, expected, actual);
+  }
+}
+
+/** The `ConcurrencyError` of a commit that would open a second incident with the same dedup key. */
+export function dedupKeyTaken(header: CommitHeader, actual: number | null, holder: string, key: string) {
+  return new ConcurrencyError(
+    header.id,
+    header.expectedVersion,
+    actual,
+    `Incident "${holder}" is already open with dedup key "${key}"; nothing was written`,
+  );
 }
 
 /** What the store holds of the incident that the commit continues. */
@@ -118,7 +158,7 @@ export function importCommit(change: Commit, stored: StoredTimeline): ImportedCo
       typeof timer.name !== 'string' ||
       !isTime(timer.dueAt)
     ) {
-      throw invalid(`\`timers.set[${i}]\` needs a non-empty \`id\`, a \`name\` and a finite \`dueAt\``);
+      throw invalid(`\`timers.set[${i}]\` needs a non-empty \`id\`, a \`name\` and a \`dueAt\` in whole milliseconds`);
     }
     if (timer.incidentId !== id) {
       throw invalid(`\`timers.set[${i}].incidentId\` is "${String(timer.incidentId)}", not "${id}"`);
@@ -145,7 +185,7 @@ export function importCommit(change: Commit, stored: StoredTimeline): ImportedCo
       !isObject(message.payload)
     ) {
       throw invalid(
-        `\`outbox[${i}]\` needs a non-empty \`id\`, \`channel\`, \`audience\`, \`payload\` and finite \`createdAt\` and \`availableAt\``,
+        `\`outbox[${i}]\` needs a non-empty \`id\`, \`channel\`, \`audience\`, \`payload\` and \`createdAt\` and \`availableAt\` in whole milliseconds`,
       );
     }
     const messageId = message.id;

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { ConcurrencyError, parseInput } from '../domain/errors.js';
+import { parseInput } from '../domain/errors.js';
 import { type Incident, isTerminal } from '../domain/incident.js';
 import { matchesSlaFilters } from '../domain/query.js';
 import type { TimelineEntry } from '../domain/timeline.js';
@@ -17,9 +16,10 @@ import type {
   TimerName,
   TimerRecord,
 } from '../ports/store.js';
-import { importCommit, readCommitHeader } from './commit-input.js';
+import { checkVersion, dedupKeyTaken, importCommit, readCommitHeader } from './commit-input.js';
 import { decodeCursor, encodeCursor, QuerySchema } from './cursor.js';
 import { copy } from './plain-data.js';
+import { ClaimSchema, InstantMsSchema, OutcomeSchema, TimelineOptionsSchema } from './port-inputs.js';
 
 /** Options of {@link memoryStore}. None yet; reserved so that adding one is not a breaking change. */
 export type MemoryStoreOptions = Record<string, never>;
@@ -106,32 +106,6 @@ function searchSlots(slots: Slot[], id: string, inclusive: boolean): number {
   }
   return lo;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Input schemas of the read and claim methods
-// ---------------------------------------------------------------------------------------------
-
-const TimelineOptionsSchema = z
-  .strictObject({
-    afterSeq: z.number().int().min(0).optional(),
-    limit: z.number().int().min(1).optional(),
-  })
-  .optional();
-
-const ClaimSchema = z.object({
-  now: z.number().finite(),
-  limit: z.number().int().min(0),
-  leaseMs: z.number().int().positive(),
-  owner: z.string().min(1),
-});
-
-const InstantMsSchema = z.number();
-
-const OutcomeSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('delivered'), at: z.number().finite() }),
-  z.object({ type: z.literal('retry'), at: z.number().finite(), error: z.string() }),
-  z.object({ type: z.literal('dead'), error: z.string() }),
-]);
 
 // ---------------------------------------------------------------------------------------------
 // The store
@@ -259,31 +233,13 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
 
     async commit(change: Commit) {
       // 1. Check and copy everything; nothing below may throw once step 2 starts.
-      const { id, expectedVersion: expected, idempotency: idem } = readCommitHeader(change);
+      const header = readCommitHeader(change);
+      const { id, idempotency: idem } = header;
       const slot = incidents.get(id);
       const actual = slot === undefined ? null : slot.incident.version;
       const key = idem?.key;
       const fingerprint = idem?.fingerprint;
-      if (key !== undefined && idempotency.has(key)) {
-        throw new ConcurrencyError(
-          id,
-          expected,
-          actual,
-          `The idempotency key "${key}" was already used by an earlier commit; nothing was written`,
-        );
-      }
-      if (expected === 0) {
-        if (slot !== undefined) {
-          throw new ConcurrencyError(
-            id,
-            expected,
-            actual,
-            `Incident "${id}" already exists (version ${actual}); it cannot be created again`,
-          );
-        }
-      } else if (actual !== expected) {
-        throw new ConcurrencyError(id, expected, actual);
-      }
+      checkVersion(header, actual, key !== undefined && idempotency.has(key));
       const imported = importCommit(change, {
         lastEntry: slot?.entries[slot.entries.length - 1],
         timelineLength: slot === undefined ? 0 : slot.entries.length,
@@ -292,14 +248,7 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
       const { incident, entries } = imported;
       const dedupKey = openKey(incident);
       const holder = dedupKey === undefined ? undefined : openByDedupKey.get(dedupKey)?.find((other) => other !== id);
-      if (holder !== undefined) {
-        throw new ConcurrencyError(
-          id,
-          expected,
-          actual,
-          `Incident "${holder}" is already open with dedup key "${dedupKey}"; nothing was written`,
-        );
-      }
+      if (holder !== undefined && dedupKey !== undefined) throw dedupKeyTaken(header, actual, holder, dedupKey);
       const timerRows = imported.timers.set.map((t) => new TimerRow(t.id, id, t.name, t.dueAt));
       const outboxRows = imported.outbox.map(
         (m) => new OutboxRow(m.id, id, m.channel, m.audience, m.payload, m.createdAt, m.availableAt),

@@ -6,5 +6,11 @@
  */
 export { FakeClock } from './fake-clock.js';
 export { type RecordedCall, RecordingChannel } from './recording-channel.js';
-export { runStoreConformance, STORE_CONFORMANCE_CHECKS, type StoreConformanceOptions } from './store-conformance.js';
+export {
+  type CorruptHook,
+  type Damage,
+  runStoreConformance,
+  STORE_CONFORMANCE_CHECKS,
+  type StoreConformanceOptions,
+} from './store-conformance.js';
 export { createTestKit, type TestKit, type TestKitOptions } from './test-kit.js';

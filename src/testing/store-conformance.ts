@@ -1,5 +1,9 @@
 import type { IncidentStore } from '../ports/store.js';
+import { type CorruptHook, corruptCheck, type Damage } from './conformance/corrupt.js';
 import type { Check } from './conformance/fixtures.js';
+
+export type { CorruptHook, Damage };
+
 import { outboxChecks } from './conformance/outbox.js';
 import { queryChecks } from './conformance/query.js';
 import { recordChecks } from './conformance/records.js';
@@ -20,14 +24,27 @@ export interface StoreConformanceOptions {
    * that expect a failed commit to write nothing also compare it before and after.
    */
   inspect?: (store: IncidentStore) => Promise<unknown>;
+  /**
+   * Optional: damages the stored record of an incident, `'invalid-json'` or `'fails-schema'` (e.g.
+   * `{"id": 42}`), with raw access to your database. When given, the suite also checks the
+   * documented behaviour for corrupt data: `load()` fails with a `StoreError` whose `incidentId`
+   * names the incident, and `query()` leaves it out of `items`, reports it in `errors` and goes on.
+   * Resolve `false` for a kind of damage your database cannot hold (a JSON column rejects invalid
+   * JSON). Stores that cannot be damaged from outside (the memory store) leave it out.
+   */
+  corrupt?: CorruptHook;
   /** Names of checks (see {@link STORE_CONFORMANCE_CHECKS}) not to register. Unknown names throw. */
   skip?: readonly string[];
 }
 
 const checks: Check[] = [...recordChecks, ...queryChecks, ...timerChecks, ...outboxChecks];
+const CORRUPT_CHECK = corruptCheck(async () => false)[0];
 
-/** Names of every check of {@link runStoreConformance}, in the order they are registered. */
-export const STORE_CONFORMANCE_CHECKS: readonly string[] = checks.map(([name]) => name);
+/**
+ * Names of every check of {@link runStoreConformance}, in the order they are registered. The last
+ * is registered only with a `corrupt` hook.
+ */
+export const STORE_CONFORMANCE_CHECKS: readonly string[] = [...checks.map(([name]) => name), CORRUPT_CHECK];
 
 /**
  * Registers the store conformance suite with your test runner: the checks every
@@ -53,7 +70,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     }
   }
   const register = (prefix: string) => {
-    for (const [name, run] of checks) {
+    const all = options.corrupt === undefined ? checks : [...checks, corruptCheck(options.corrupt)];
+    for (const [name, run] of all) {
       if (skip.has(name)) continue;
       options.test(`${prefix}${name}`, async () => {
         const store = await options.createStore();

@@ -380,6 +380,35 @@ export const recordChecks: Check[] = [
     },
   ],
   [
+    '10 concurrent commits of one version: exactly one wins, the others fail with ConcurrencyError',
+    async ({ store }) => {
+      const contenders = (from: Incident) =>
+        Array.from({ length: 10 }, (_, i) => ({
+          ...from,
+          title: `contender ${i}`,
+          version: from.version + 1,
+          lastSeq: from.lastSeq + 1,
+        }));
+      const settle = async (commits: Promise<void>[]) => {
+        const results = await Promise.allSettled(commits);
+        const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+        for (const r of results) {
+          if (r.status === 'rejected') assert.ok(ConcurrencyError.isInstance(r.reason), String(r.reason));
+        }
+        assert.equal(won.length, 1, `exactly one of 10 concurrent commits wins, got ${won.length}`);
+        return won[0] as number;
+      };
+      const creates = Array.from({ length: 10 }, (_, i) => makeIncident(1, { title: `contender ${i}` }));
+      const created = await settle(creates.map((c) => store.commit(commitOf(c, 0, { entries: [note(c.id, 1)] }))));
+      const v1 = creates[created] as Incident;
+      assert.deepStrictEqual(await store.load(v1.id), v1);
+      const updates = contenders(v1);
+      const updated = await settle(updates.map((c) => store.commit(commitOf(c, 1, { entries: [note(c.id, 2)] }))));
+      assert.deepStrictEqual(await store.load(v1.id), updates[updated]);
+      assert.equal((await store.timeline(v1.id)).length, 2, 'only the winners wrote timeline entries');
+    },
+  ],
+  [
     'nextNumber() is unique under 50 concurrent calls',
     async ({ store }) => {
       const numbers = await Promise.all(Array.from({ length: 50 }, () => store.nextNumber()));
