@@ -1,7 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    testing: 'src/testing/index.ts',
+    sqlite: 'src/stores/sqlite/index.ts',
+    postgres: 'src/stores/postgres/index.ts',
+  },
+  // The database drivers are optional peers: never bundled.
+  external: ['better-sqlite3', 'pg'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -13,11 +13,15 @@ export default defineConfig({
     alias: [
       { find: /^incidentkit$/, replacement: src('index.ts') },
       { find: /^incidentkit\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^incidentkit\/sqlite$/, replacement: src('stores/sqlite/index.ts') },
+      { find: /^incidentkit\/postgres$/, replacement: src('stores/postgres/index.ts') },
     ],
   },
   test: {
     reporters: jsonReport ? ['default', ['json', { outputFile: jsonReport }]] : ['default'],
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    // A throw-away PostgreSQL server (or INCIDENTKIT_PG_URL) for the PostgreSQL suites, see test/pg.ts.
+    globalSetup: ['test/setup/postgres.ts'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
   },
 });

@@ -1,0 +1,184 @@
+import { StoreError } from '../../domain/errors.js';
+import { type Incident, IncidentSchema, isTerminal } from '../../domain/incident.js';
+import type { TimelineEntry } from '../../domain/timeline.js';
+import type { OutboxRecord, Page, TimerName, TimerRecord } from '../../ports/store.js';
+import { type Cursor, encodeCursor } from '../cursor.js';
+
+// ---------------------------------------------------------------------------------------------
+// What the SQL adapters (SQLite, PostgreSQL) share: the columns an incident is indexed by, and
+// the reading of stored rows back into records, with corrupt rows reported, not thrown at
+// the whole page.
+// ---------------------------------------------------------------------------------------------
+
+/** Incident columns besides `id`, in the order of {@link incidentColumnValues}. */
+export const INCIDENT_COLUMNS = [
+  'version',
+  'timeline_length',
+  'number',
+  'status',
+  'priority',
+  'service',
+  'environment',
+  'tenant',
+  'major',
+  'category',
+  'reported_at',
+  'breached',
+  'sla_due_at',
+  'open_dedup_key',
+  'record',
+] as const;
+
+/** The dedup key an incident holds while it is open (not resolved, closed or cancelled). */
+export function openDedupKey(incident: Incident): string | null {
+  if (incident.status === 'resolved' || isTerminal(incident.status)) return null;
+  return incident.dedupKey ?? null;
+}
+
+/** Due instant (ms) of the incident's earliest running SLA clock, the `slaDueBefore` filter's column. */
+export function slaDueAt(incident: Incident): number | null {
+  let due: number | null = null;
+  for (const c of incident.sla.clocks) {
+    if (c.metAt || c.breachedAt || c.pausedAt || c.stoppedAt) continue;
+    const at = Date.parse(c.dueAt);
+    if (due === null || at < due) due = at;
+  }
+  return due;
+}
+
+/**
+ * Values of {@link INCIDENT_COLUMNS} for a record: the indexed copies of its filter fields and
+ * the whole record as JSON text. `bool` maps booleans to what the driver binds.
+ */
+export function incidentColumnValues(
+  incident: Incident,
+  timelineLength: number,
+  bool: (value: boolean) => unknown,
+): unknown[] {
+  return [
+    incident.version,
+    timelineLength,
+    incident.number,
+    incident.status,
+    incident.priority,
+    incident.service,
+    incident.environment,
+    incident.tenant ?? null,
+    bool(incident.major),
+    incident.category,
+    Date.parse(incident.reportedAt),
+    bool(incident.sla.clocks.some((c) => c.breachedAt !== undefined)),
+    slaDueAt(incident),
+    openDedupKey(incident),
+    JSON.stringify(incident),
+  ];
+}
+
+function corrupt(what: string, incidentId: string, detail: string, cause?: unknown): StoreError {
+  return new StoreError(`Stored ${what} of incident "${incidentId}" is corrupt: ${detail}`, {
+    incidentId,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** JSON text (or a value the driver already parsed) of a row belonging to `incidentId`. */
+export function parseJson(value: unknown, what: string, incidentId: string): unknown {
+  if (typeof value !== 'string') {
+    if (typeof value === 'object' && value !== null) return value;
+    throw corrupt(what, incidentId, `expected JSON text, got ${value === null ? 'null' : typeof value}`);
+  }
+  try {
+    return JSON.parse(value);
+  } catch (cause) {
+    throw corrupt(what, incidentId, `invalid JSON (${(cause as Error).message})`, cause);
+  }
+}
+
+/** Reads a stored incident record, throwing a `StoreError` naming the incident if it is corrupt. */
+export function readIncident(id: string, record: unknown): Incident {
+  const value = parseJson(record, 'record', id);
+  const result = IncidentSchema.safeParse(value);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const where = first === undefined ? '' : ` at ${first.path.join('.') || '(root)'}: ${first.message}`;
+    throw corrupt('record', id, `it fails the incident schema${where}`, result.error);
+  }
+  if ((value as Incident).id !== id) throw corrupt('record', id, `it holds incident "${(value as Incident).id}"`);
+  return value as Incident;
+}
+
+/** Reads a stored timeline entry. */
+export function readEntry(incidentId: string, entry: unknown): TimelineEntry {
+  return parseJson(entry, 'timeline entry', incidentId) as TimelineEntry;
+}
+
+/** A page of a query ordered by id, from up to `limit + 1` rows: corrupt rows go to `errors`. */
+export function readPage(
+  rows: readonly { id: string; record: unknown }[],
+  limit: number,
+  order: Cursor['order'],
+): Page<Incident> {
+  const items: Incident[] = [];
+  const errors: StoreError[] = [];
+  const n = Math.min(rows.length, limit);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i] as { id: string; record: unknown };
+    try {
+      items.push(readIncident(row.id, row.record));
+    } catch (error) {
+      if (!StoreError.isInstance(error)) throw error;
+      errors.push(error);
+    }
+  }
+  const last = rows[n - 1];
+  const page: Page<Incident> = {
+    items,
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ order, after: last.id }) : null,
+  };
+  if (errors.length > 0) page.errors = errors;
+  return page;
+}
+
+/** A timer row as the SQL adapters select it. */
+export interface TimerRow {
+  id: string;
+  incident_id: string;
+  name: string;
+  due_at: number | string;
+}
+
+export function timerRecord(row: TimerRow): TimerRecord {
+  return { id: row.id, incidentId: row.incident_id, name: row.name as TimerName, dueAt: Number(row.due_at) };
+}
+
+/** An outbox row as the SQL adapters select it (`bigint` columns may arrive as text). */
+export interface OutboxRow {
+  id: string;
+  incident_id: string;
+  channel: string;
+  audience: string;
+  payload: unknown;
+  created_at: number | string;
+  available_at: number | string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  delivered_at: number | string | null;
+}
+
+export function outboxRecord(row: OutboxRow): OutboxRecord {
+  const out: OutboxRecord = {
+    id: row.id,
+    incidentId: row.incident_id,
+    channel: row.channel,
+    audience: row.audience as OutboxRecord['audience'],
+    payload: parseJson(row.payload, `outbox message "${row.id}"`, row.incident_id) as OutboxRecord['payload'],
+    createdAt: Number(row.created_at),
+    availableAt: Number(row.available_at),
+    status: row.status as OutboxRecord['status'],
+    attempts: Number(row.attempts),
+  };
+  if (row.last_error !== null) out.lastError = row.last_error;
+  if (row.delivered_at !== null) out.deliveredAt = Number(row.delivered_at);
+  return out;
+}

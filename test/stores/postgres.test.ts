@@ -1,0 +1,395 @@
+import type { IncidentStore } from 'incidentkit';
+import { ConcurrencyError, StoreError, ValidationError } from 'incidentkit';
+import {
+  migratePostgres,
+  type PgPoolLike,
+  POSTGRES_SCHEMA_VERSION,
+  type PostgresStore,
+  postgresStore,
+} from 'incidentkit/postgres';
+import { type Damage, runStoreConformance } from 'incidentkit/testing';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { makeIncident, message, msgId, note, T0, timer } from '../../src/testing/conformance/fixtures.js';
+import { describePg, dropSchema, newPool, testSchemaName } from '../pg.js';
+
+describePg('postgresStore', () => {
+  let pool: pg.Pool;
+  const schemas: string[] = [];
+
+  beforeAll(() => {
+    pool = newPool(12);
+  });
+  afterAll(async () => {
+    await Promise.all(schemas.map((schema) => dropSchema(pool, schema)));
+    await pool.end();
+  });
+
+  /** A fresh schema name, dropped after the file. */
+  function freshSchema(): string {
+    const schema = testSchemaName();
+    schemas.push(schema);
+    return schema;
+  }
+
+  /** A store in a fresh schema of the shared pool. */
+  function fresh(options: Parameters<typeof postgresStore>[1] = {}): PostgresStore {
+    return postgresStore(pool, { schema: freshSchema(), ...options });
+  }
+
+  const TABLES = {
+    incidents: 'id',
+    timeline: 'incident_id, seq',
+    timers: 'id',
+    outbox: 'id',
+    idempotency: 'key',
+  } as const;
+
+  /** Every row of every table, ordered by primary key, for the suite's "writes nothing" checks. */
+  async function inspect(store: IncidentStore): Promise<unknown> {
+    const { schema } = store as PostgresStore;
+    const dump: Record<string, unknown[]> = {};
+    for (const [table, order] of Object.entries(TABLES)) {
+      dump[table] = (await pool.query(`SELECT * FROM "${schema}".${table} ORDER BY ${order}`)).rows;
+    }
+    return dump;
+  }
+
+  /** Damages a stored record with raw SQL, for the suite's corrupt-data check. */
+  async function corrupt(store: IncidentStore, id: string, damage: Damage): Promise<void> {
+    const record = damage === 'invalid-json' ? '{"id": "truncated' : JSON.stringify({ id, title: 42 });
+    await pool.query(`UPDATE "${(store as PostgresStore).schema}".incidents SET record = $1 WHERE id = $2`, [
+      record,
+      id,
+    ]);
+  }
+
+  runStoreConformance({ name: 'postgresStore', createStore: () => fresh(), test, describe, inspect, corrupt });
+
+  describe('adapter', () => {
+    test('a pg.Pool is a PgPoolLike without casts', () => {
+      const typed: PgPoolLike = pool;
+      expect(typed).toBe(pool);
+    });
+
+    test('stores starting together on one schema, over several pools, migrate it exactly once', async () => {
+      const schema = freshSchema();
+      const pools = [pool, newPool(2), newPool(2)];
+      try {
+        const stores = pools.flatMap((p) => [postgresStore(p, { schema }), postgresStore(p, { schema })]);
+        const results = await Promise.all([
+          ...stores.map((store) => store.nextNumber()),
+          migratePostgres(pools[1] as pg.Pool, { schema }),
+        ]);
+        expect(new Set(results.slice(0, stores.length)).size).toBe(stores.length);
+        expect(results.at(-1)).toBe(POSTGRES_SCHEMA_VERSION);
+        const { rows } = await pool.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+        expect(rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+        await expect(migratePostgres(pool, { schema })).resolves.toBe(POSTGRES_SCHEMA_VERSION);
+        expect((await pool.query(`SELECT count(*)::int AS n FROM "${schema}".schema_migrations`)).rows).toEqual([
+          { n: 1 },
+        ]);
+      } finally {
+        await Promise.all(pools.slice(1).map((p) => p.end()));
+      }
+    });
+
+    test('the schema option isolates stores in one database', async () => {
+      const a = fresh();
+      const b = fresh();
+      const incident = makeIncident(1, { dedupKey: 'alert:db', status: 'open' });
+      await a.commit({
+        incident,
+        expectedVersion: 0,
+        entries: [note(incident.id, 1)],
+        timers: { set: [timer(incident, 'escalation', T0)], cancel: [] },
+        outbox: [message(msgId(1), incident)],
+        idempotency: { key: 'k', fingerprint: 'f' },
+      });
+      expect(await a.load(incident.id)).toEqual(incident);
+      expect(await b.load(incident.id)).toBeNull();
+      expect((await b.query({})).items).toEqual([]);
+      expect(await b.findOpenByDedupKey('alert:db')).toBeNull();
+      expect(await b.idempotent('k')).toBeNull();
+      expect(await b.nextDueAt(0)).toBeNull();
+      // Same id, same dedup key, same outbox id and key in the other schema: no conflict.
+      await b.commit({
+        incident,
+        expectedVersion: 0,
+        entries: [note(incident.id, 1)],
+        timers: { set: [], cancel: [] },
+        outbox: [message(msgId(1), incident)],
+        idempotency: { key: 'k', fingerprint: 'f' },
+      });
+      expect(await a.nextNumber()).toBe(1);
+      expect(await b.nextNumber()).toBe(1);
+    });
+
+    test('bad options and a non-pool fail with ValidationError, before any I/O', async () => {
+      const bad: unknown[] = [
+        { schema: 'public; DROP TABLE x' },
+        { schema: 'has"quote' },
+        { schema: '1starts_with_digit' },
+        { schema: '' },
+        { schema: 'x'.repeat(64) },
+        { migrate: 'yes' },
+        { notify: { channel: 'bad"channel' } },
+        { notify: 'on' },
+        { unknown: true },
+      ];
+      for (const options of bad) {
+        expect(() => postgresStore(pool, options as never), JSON.stringify(options)).toThrow(ValidationError);
+      }
+      expect(() => postgresStore({} as never)).toThrow(ValidationError);
+      await expect(migratePostgres(pool, { schema: 'a-b' })).rejects.toThrow(ValidationError);
+    });
+
+    test('with migrate: false, first use fails until the schema is migrated', async () => {
+      const schema = freshSchema();
+      const store = postgresStore(pool, { schema, migrate: false });
+      await expect(store.load('x')).rejects.toSatisfy(
+        (err) => StoreError.isInstance(err) && /migratePostgres/.test(err.message),
+      );
+      await migratePostgres(pool, { schema });
+      expect(await store.load('x')).toBeNull();
+    });
+
+    test('a newer schema version is refused', async () => {
+      const store = fresh();
+      await store.ready();
+      await pool.query(`INSERT INTO "${store.schema}".schema_migrations (version) VALUES ($1)`, [
+        POSTGRES_SCHEMA_VERSION + 1,
+      ]);
+      await expect(postgresStore(pool, { schema: store.schema }).ready()).rejects.toSatisfy(
+        (err) => StoreError.isInstance(err) && /newer than this incidentkit/.test(err.message),
+      );
+      await expect(postgresStore(pool, { schema: store.schema, migrate: false }).ready()).rejects.toSatisfy(
+        StoreError.isInstance,
+      );
+    });
+
+    test('a corrupt record fails load() naming the incident; query() reports it and returns the rest', async () => {
+      const store = fresh();
+      for (const n of [1, 2, 3]) {
+        const incident = makeIncident(n);
+        await store.commit({
+          incident,
+          expectedVersion: 0,
+          entries: [note(incident.id, 1)],
+          timers: { set: [], cancel: [] },
+          outbox: [],
+        });
+      }
+      const broken = makeIncident(2).id;
+      await pool.query(`UPDATE "${store.schema}".incidents SET record = '{"id":"x"}' WHERE id = $1`, [broken]);
+      const error = await store.load(broken).catch((err: unknown) => err);
+      expect(StoreError.isInstance(error)).toBe(true);
+      expect((error as StoreError).incidentId).toBe(broken);
+      expect((error as StoreError).message).toContain(broken);
+      const page = await store.query({});
+      expect(page.items.map((i) => i.id)).toEqual([makeIncident(1).id, makeIncident(3).id]);
+      expect(page.errors?.map((e) => e.incidentId)).toEqual([broken]);
+    });
+
+    test('a driver failure is a StoreError with the driver error as cause', async () => {
+      const failing: PgPoolLike = {
+        query: async () => {
+          throw Object.assign(new Error('connection terminated'), {});
+        },
+        connect: async () => {
+          throw new Error('ECONNREFUSED');
+        },
+      };
+      const store = postgresStore(failing);
+      const error = await store.load('x').catch((err: unknown) => err);
+      expect(StoreError.isInstance(error)).toBe(true);
+      expect((error as Error).cause).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/ECONNREFUSED/);
+    });
+
+    test('a concurrent create of one id is a ConcurrencyError naming the incident', async () => {
+      const store = fresh();
+      const incident = makeIncident(1);
+      const change = {
+        incident,
+        expectedVersion: 0,
+        entries: [note(incident.id, 1)],
+        timers: { set: [], cancel: [] },
+        outbox: [],
+      };
+      const results = await Promise.allSettled([store.commit(change), store.commit(change), store.commit(change)]);
+      const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+      expect(failed).toHaveLength(2);
+      for (const err of failed) {
+        expect(ConcurrencyError.isInstance(err)).toBe(true);
+        expect((err as ConcurrencyError).message).toContain(incident.id);
+      }
+    });
+
+    test('with prepare: false (for poolers without prepared statements) every method still works', async () => {
+      const store = fresh({ prepare: false });
+      const incident = makeIncident(1);
+      await store.commit({
+        incident,
+        expectedVersion: 0,
+        entries: [note(incident.id, 1)],
+        timers: { set: [timer(incident, 'escalation', T0)], cancel: [] },
+        outbox: [message(msgId(1), incident)],
+      });
+      expect(await store.load(incident.id)).toEqual(incident);
+      expect((await store.query({ service: incident.service })).items).toEqual([incident]);
+      expect((await store.claimTimers(T0, { limit: 5, leaseMs: 1000, owner: 'w' })).map((t) => t.id)).toEqual([
+        `${incident.id}:escalation`,
+      ]);
+      expect((await store.claimOutbox(T0, { limit: 5, leaseMs: 1000, owner: 'w' })).map((m) => m.id)).toEqual([
+        msgId(1),
+      ]);
+      expect(await store.nextDueAt(T0)).toBe(T0 + 1000);
+    });
+
+    test('ids sort as JavaScript strings whatever the database locale: every id column uses the "C" collation', async () => {
+      const store = fresh();
+      const tricky = ['inc_B', 'inc_a', 'inc_é', 'inc__', 'inc_Z', 'inc_10', 'inc_9', 'inc_ä'];
+      for (const id of tricky) {
+        const incident = { ...makeIncident(1), id };
+        await store.commit({
+          incident,
+          expectedVersion: 0,
+          entries: [note(id, 1)],
+          timers: { set: [], cancel: [] },
+          outbox: [],
+        });
+      }
+      const sorted = [...tricky].sort();
+      expect((await store.query({})).items.map((i) => i.id)).toEqual(sorted);
+      expect((await store.query({ order: 'desc' })).items.map((i) => i.id)).toEqual([...sorted].reverse());
+      const { rows } = await pool.query(
+        `SELECT table_name, column_name, collation_name FROM information_schema.columns
+         WHERE table_schema = $1 AND data_type = 'text' AND column_name IN ('id', 'incident_id', 'key')`,
+        [store.schema],
+      );
+      expect(rows.length).toBeGreaterThanOrEqual(6);
+      for (const row of rows) expect(row, JSON.stringify(row)).toMatchObject({ collation_name: 'C' });
+    });
+
+    test('close() leaves the pool open', async () => {
+      const store = fresh({ notify: true });
+      await store.ready();
+      const stop = await store.onWake(() => {});
+      await store.close();
+      await stop();
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      expect(await store.load('x')).toBeNull();
+    });
+  });
+
+  describe('LISTEN/NOTIFY wake-ups', () => {
+    test('a commit that adds timers or messages wakes listeners of every store on the channel', async () => {
+      const schema = freshSchema();
+      const writer = postgresStore(pool, { schema, notify: true });
+      const other = newPool(2);
+      const reader = postgresStore(other, { schema, notify: true });
+      try {
+        const heard: (number | null)[] = [];
+        let wake: () => void = () => {};
+        const stop = await reader.onWake((at) => {
+          heard.push(at);
+          wake();
+        });
+        const incident = makeIncident(1);
+        const woken = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        await writer.commit({
+          incident,
+          expectedVersion: 0,
+          entries: [note(incident.id, 1)],
+          timers: { set: [timer(incident, 'escalation', T0 + 500)], cancel: [] },
+          outbox: [message(msgId(1), incident, { availableAt: T0 + 100 })],
+        });
+        await woken;
+        expect(heard).toEqual([T0 + 100]);
+        // A commit that adds nothing to claim notifies nobody; one that fails neither.
+        await writer.commit({
+          incident: { ...incident, version: 2, lastSeq: 2 },
+          expectedVersion: 1,
+          entries: [note(incident.id, 2)],
+          timers: { set: [], cancel: [`${incident.id}:escalation`] },
+          outbox: [],
+        });
+        await expect(
+          writer.commit({
+            incident: { ...incident, version: 2, lastSeq: 2 },
+            expectedVersion: 1,
+            entries: [note(incident.id, 2)],
+            timers: { set: [timer(incident, 'slaBreach', T0)], cancel: [] },
+            outbox: [],
+          }),
+        ).rejects.toSatisfy(ConcurrencyError.isInstance);
+        const next = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        await writer.commit({
+          incident: { ...incident, version: 3, lastSeq: 3 },
+          expectedVersion: 2,
+          entries: [note(incident.id, 3)],
+          timers: { set: [timer(incident, 'slaBreach', T0 + 7)], cancel: [] },
+          outbox: [],
+        });
+        await next;
+        expect(heard).toEqual([T0 + 100, T0 + 7]);
+        await stop();
+      } finally {
+        await reader.close();
+        await writer.close();
+        await other.end();
+      }
+    });
+
+    test('a lost LISTEN connection wakes listeners with null and is re-established', async () => {
+      const store = fresh({ notify: { channel: 'ik_test_reconnect' } });
+      await store.ready();
+      const heard: (number | null)[] = [];
+      let wake: () => void = () => {};
+      const stop = await store.onWake((at) => {
+        heard.push(at);
+        wake();
+      });
+      let woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      await pool.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = \'LISTEN "ik_test_reconnect"\'',
+      );
+      await woken;
+      expect(heard).toEqual([null]);
+      woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      // The next use of the store listens again.
+      await store.nextDueAt(0);
+      for (let i = 0; i < 50 && (await listening('ik_test_reconnect')) === 0; i++) await delay(20);
+      await pool.query(`NOTIFY "ik_test_reconnect", '42'`);
+      await woken;
+      expect(heard).toEqual([null, 42]);
+      await stop();
+      await store.close();
+    });
+
+    test('onWake without the notify option fails with StoreError', async () => {
+      await expect(fresh().onWake(() => {})).rejects.toSatisfy(StoreError.isInstance);
+    });
+  });
+
+  async function listening(channel: string): Promise<number> {
+    const { rows } = await pool.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1 AND state = 'idle'",
+      [`LISTEN "${channel}"`],
+    );
+    return (rows[0] as { n: number }).n;
+  }
+});
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
