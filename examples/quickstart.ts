@@ -2,14 +2,30 @@
  * incidentkit quickstart: three incidents from an employee, a customer and a monitoring system,
  * prioritized automatically, worked through their lifecycle, and a fake-clock week that
  * auto-closes the rest. Run it with `npm run demo`.
+ *
+ * The incidents are kept in a SQLite file (`.tmp/incidentkit-demo.db`): run the demo again and
+ * the first run's incidents are still there. `npm run demo -- --reset` starts over.
  */
-import { consoleChannel, createIncidentKit, describeIncident, formatTimeline } from 'incidentkit';
+import { mkdirSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { consoleChannel, createIncidentKit, describeIncident, formatTimeline, type Incident } from 'incidentkit';
+import { sqliteStore } from 'incidentkit/sqlite';
 import { FakeClock } from 'incidentkit/testing';
 
-const clock = new FakeClock('2026-03-02T09:00:00Z'); // a Monday morning
+const file = '.tmp/incidentkit-demo.db';
+mkdirSync('.tmp', { recursive: true });
+if (process.argv.includes('--reset')) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+const db = new Database(file);
+const store = sqliteStore(db);
+
+// Earlier runs' incidents are in the file: this run starts a day after the last one's changes.
+const [latest] = (await store.query({ order: 'desc', limit: 1 })).items;
+const start = latest === undefined ? Date.parse('2026-03-02T09:00:00Z') : Date.parse(latest.updatedAt) + 86_400_000;
+const clock = new FakeClock(start); // a fake clock, so that a week passes in a blink
 const notifications: string[] = [];
 const kit = createIncidentKit({
-  clock, // a fake clock, so that a week passes in a blink
+  store,
+  clock,
   channels: [consoleChannel({ write: (line) => notifications.push(line) })],
 });
 
@@ -128,3 +144,17 @@ for (const incident of [printer, payments, checkout]) {
   console.log();
 }
 console.log(`First notifications:\n${notifications.slice(0, 3).join('\n')}`);
+
+// Everything this file holds, this run's incidents and earlier runs'.
+const all: Incident[] = [];
+for (let cursor: string | null | undefined; cursor !== null; ) {
+  const page = await kit.list(cursor === undefined ? { limit: 100 } : { limit: 100, cursor });
+  all.push(...page.items);
+  cursor = page.nextCursor;
+}
+const earlier = all.length - 3;
+console.log(
+  `\n${file} holds ${all.length} incidents (${earlier} from earlier runs): ${all.map((i) => `${i.number} ${i.status}`).join(', ')}.`,
+);
+console.log('Run `npm run demo` again to add three more, or `npm run demo -- --reset` to start over.');
+db.close();
