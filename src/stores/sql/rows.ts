@@ -94,9 +94,19 @@ export function parseJson(value: unknown, what: string, incidentId: string): unk
   }
 }
 
+/**
+ * Record texts that passed the schema, by incident id: checking a record costs about as much as
+ * parsing it, and most reads see a text read before. A hit needs the identical text, so this
+ * only memoizes a pure check. Bounded: cleared when full, small texts only.
+ */
+const checked = new Map<string, string>();
+const CHECKED_ENTRIES = 2_000;
+const CHECKED_TEXT = 16_384;
+
 /** Reads a stored incident record, throwing a `StoreError` naming the incident if it is corrupt. */
 export function readIncident(id: string, record: unknown): Incident {
   const value = parseJson(record, 'record', id);
+  if (typeof record === 'string' && checked.get(id) === record) return value as Incident;
   const result = IncidentSchema.safeParse(value);
   if (!result.success) {
     const first = result.error.issues[0];
@@ -104,6 +114,10 @@ export function readIncident(id: string, record: unknown): Incident {
     throw corrupt('record', id, `it fails the incident schema${where}`, result.error);
   }
   if ((value as Incident).id !== id) throw corrupt('record', id, `it holds incident "${(value as Incident).id}"`);
+  if (typeof record === 'string' && record.length <= CHECKED_TEXT) {
+    if (checked.size >= CHECKED_ENTRIES) checked.clear();
+    checked.set(id, record);
+  }
   return value as Incident;
 }
 

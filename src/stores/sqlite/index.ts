@@ -44,7 +44,7 @@ import {
   timerRecord,
 } from '../sql/rows.js';
 import { DEFAULT_PREFIX, migrateSqlite, sqliteTables } from './migrations.js';
-import type { SqliteDatabaseLike } from './types.js';
+import type { SqliteDatabaseLike, SqliteStatementLike } from './types.js';
 
 export { migrateSqlite, SQLITE_SCHEMA_VERSION } from './migrations.js';
 export type { SqliteDatabaseLike, SqliteStatementLike, SqliteTransactionLike } from './types.js';
@@ -115,7 +115,7 @@ export function sqliteStore(db: SqliteDatabaseLike, options: SqliteStoreOptions 
     prepared ??= prepareAll(db, t);
     return prepared;
   };
-  return storeOver(db, t, sql);
+  return storeOver(t, sql);
 }
 
 type Statements = ReturnType<typeof prepareStatements>;
@@ -123,8 +123,19 @@ type Statements = ReturnType<typeof prepareStatements>;
 /** The statements and transactions of a store, prepared once. */
 function prepareAll(db: SqliteDatabaseLike, t: ReturnType<typeof sqliteTables>) {
   const stmts = prepareStatements(db, t);
+  const queries = new Map<string, SqliteStatementLike>();
   return {
     stmts,
+    /** The statement of a query's SQL text; the filters combine into a few dozen texts at most. */
+    query(text: string): SqliteStatementLike {
+      let statement = queries.get(text);
+      if (statement === undefined) {
+        if (queries.size >= 256) queries.clear();
+        statement = db.prepare(text);
+        queries.set(text, statement);
+      }
+      return statement;
+    },
     commit: db.transaction((change: Commit) => commitIn(stmts, change)),
     claimTimers: db.transaction((now: number, limit: number, leaseUntil: number, owner: string) =>
       stmts.claimTimers.all(owner, leaseUntil, now, now, limit),
@@ -169,11 +180,7 @@ function commitIn(stmts: Statements, change: Commit): void {
   }
 }
 
-function storeOver(
-  db: SqliteDatabaseLike,
-  t: ReturnType<typeof sqliteTables>,
-  sql: () => ReturnType<typeof prepareAll>,
-): IncidentStore {
+function storeOver(t: ReturnType<typeof sqliteTables>, sql: () => ReturnType<typeof prepareAll>): IncidentStore {
   return {
     contract: 'incidentkit.store/1',
 
@@ -204,7 +211,10 @@ function storeOver(
       const select = selectIncidents(q, t.incidents, { param: () => '?', bool });
       const rows = guard(
         'query',
-        () => db.prepare(select.sql).all(...select.params) as { id: string; record: string }[],
+        () =>
+          sql()
+            .query(select.sql)
+            .all(...select.params) as { id: string; record: string }[],
       );
       return readPage(rows, select.limit, select.order);
     },
