@@ -95,6 +95,7 @@ export {
   type Level,
   LevelSchema,
   LinksSchema,
+  openDedupKey,
   type Participant,
   ParticipantSchema,
   type Phase,
@@ -120,7 +121,14 @@ export {
   SYSTEM_ACTOR,
   TERMINAL_STATUSES,
 } from './domain/incident.js';
-export { IncidentQuerySchema, matchesSlaFilters } from './domain/query.js';
+export {
+  IncidentQuerySchema,
+  matchesIncidentQuery,
+  matchesSlaFilters,
+  nextPageCursor,
+  type ParsedIncidentQuery,
+  parseIncidentQuery,
+} from './domain/query.js';
 export {
   type Audience,
   AudienceSchema,

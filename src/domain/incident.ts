@@ -231,3 +231,12 @@ export type Incident<C = CustomFields> = Omit<z.infer<typeof IncidentSchema>, 'c
 export function isTerminal(status: Status): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
+
+/**
+ * The dedup key an incident holds: its `dedupKey` while it is open (not resolved, closed or
+ * cancelled), else null. A store keeps at most one open incident per key (index this value).
+ */
+export function openDedupKey(incident: Pick<Incident, 'status' | 'dedupKey'>): string | null {
+  if (incident.status === 'resolved' || isTerminal(incident.status)) return null;
+  return incident.dedupKey ?? null;
+}

@@ -1,8 +1,7 @@
 import { parseInput } from '../domain/errors.js';
-import { type Incident, isTerminal } from '../domain/incident.js';
-import { matchesSlaFilters } from '../domain/query.js';
+import { type Incident, isTerminal, openDedupKey } from '../domain/incident.js';
+import { matchesIncidentQuery, nextPageCursor, parseIncidentQuery } from '../domain/query.js';
 import type { TimelineEntry } from '../domain/timeline.js';
-import { toIso } from '../ports/clock.js';
 import type {
   ClaimedOutbox,
   ClaimedTimer,
@@ -17,7 +16,6 @@ import type {
   TimerRecord,
 } from '../ports/store.js';
 import { checkVersion, dedupKeyTaken, importCommit, readCommitHeader } from './commit-input.js';
-import { decodeCursor, encodeCursor, QuerySchema } from './cursor.js';
 import { copy } from './plain-data.js';
 import { ClaimSchema, InstantMsSchema, OutcomeSchema, TimelineOptionsSchema } from './port-inputs.js';
 
@@ -67,10 +65,6 @@ class Slot {
     /** `entries[i].seq === i + 1`, enforced on commit. */
     public entries: TimelineEntry[],
   ) {}
-}
-
-function openKey(incident: Incident): string | undefined {
-  return incident.status === 'resolved' || isTerminal(incident.status) ? undefined : incident.dedupKey;
 }
 
 function timerRecord(row: TimerRow): TimerRecord {
@@ -246,9 +240,9 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
         outboxIdTaken: (messageId) => outboxById.has(messageId),
       });
       const { incident, entries } = imported;
-      const dedupKey = openKey(incident);
-      const holder = dedupKey === undefined ? undefined : openByDedupKey.get(dedupKey)?.find((other) => other !== id);
-      if (holder !== undefined && dedupKey !== undefined) throw dedupKeyTaken(header, actual, holder, dedupKey);
+      const dedupKey = openDedupKey(incident);
+      const holder = dedupKey === null ? undefined : openByDedupKey.get(dedupKey)?.find((other) => other !== id);
+      if (holder !== undefined && dedupKey !== null) throw dedupKeyTaken(header, actual, holder, dedupKey);
       const timerRows = imported.timers.set.map((t) => new TimerRow(t.id, id, t.name, t.dueAt));
       const outboxRows = imported.outbox.map(
         (m) => new OutboxRow(m.id, id, m.channel, m.audience, m.payload, m.createdAt, m.availableAt),
@@ -267,11 +261,11 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
         target.incident = incident;
         for (const entry of entries) target.entries.push(entry);
       }
-      const before = previous === null ? undefined : openKey(previous);
-      const after = openKey(incident);
+      const before = previous === null ? null : openDedupKey(previous);
+      const after = openDedupKey(incident);
       if (before !== after) {
-        if (before !== undefined) unindexDedup(before, id);
-        if (after !== undefined) indexDedup(after, id);
+        if (before !== null) unindexDedup(before, id);
+        if (after !== null) indexDedup(after, id);
       }
       if (key !== undefined && fingerprint !== undefined) idempotency.set(key, { fingerprint, incident });
       if (fired !== undefined) deleteTimer(fired);
@@ -291,42 +285,24 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
     },
 
     async query(input: IncidentQuery): Promise<Page<Incident>> {
-      const q = parseInput(QuerySchema, input, 'incident query');
-      const order = q.order ?? 'asc';
-      const limit = q.limit ?? 50;
-      const statuses = q.status === undefined ? undefined : Array.isArray(q.status) ? q.status : [q.status];
-      const priorities = q.priority === undefined ? undefined : Array.isArray(q.priority) ? q.priority : [q.priority];
-      const from = q.reportedFrom === undefined ? undefined : toIso(Date.parse(q.reportedFrom));
-      const to = q.reportedTo === undefined ? undefined : toIso(Date.parse(q.reportedTo));
-      const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
+      const q = parseIncidentQuery(input);
+      const { order, limit, after } = q;
       const step = order === 'asc' ? 1 : -1;
       let i: number;
-      if (order === 'asc') i = cursor === null ? 0 : searchSlots(sorted, cursor.after, false);
-      else i = (cursor === null ? sorted.length : searchSlots(sorted, cursor.after, true)) - 1;
+      if (order === 'asc') i = after === null ? 0 : searchSlots(sorted, after, false);
+      else i = (after === null ? sorted.length : searchSlots(sorted, after, true)) - 1;
 
       const matches: Incident[] = [];
       for (; i >= 0 && i < sorted.length && matches.length <= limit; i += step) {
         const incident = (sorted[i] as Slot).incident;
-        if (statuses !== undefined && !statuses.includes(incident.status)) continue;
-        if (priorities !== undefined && (incident.priority === null || !priorities.includes(incident.priority))) {
-          continue;
-        }
-        if (q.service !== undefined && incident.service !== q.service) continue;
-        if (q.environment !== undefined && incident.environment !== q.environment) continue;
-        if (q.tenant !== undefined && incident.tenant !== q.tenant) continue;
-        if (q.major !== undefined && incident.major !== q.major) continue;
-        if (q.category !== undefined && incident.category !== q.category) continue;
-        if (from !== undefined && incident.reportedAt < from) continue;
-        if (to !== undefined && incident.reportedAt >= to) continue;
-        if (!matchesSlaFilters(incident, q)) continue;
-        matches.push(incident);
+        if (matchesIncidentQuery(incident, q)) matches.push(incident);
       }
       const more = matches.length > limit;
       if (more) matches.length = limit;
       const last = matches[matches.length - 1];
       return {
         items: matches.map((incident) => copy(incident)),
-        nextCursor: more && last !== undefined ? encodeCursor({ order, after: last.id }) : null,
+        nextCursor: more && last !== undefined ? nextPageCursor(order, last.id) : null,
       };
     },
 

@@ -1,6 +1,5 @@
-import { parseInput } from '../../domain/errors.js';
+import { type ParsedIncidentQuery, parseIncidentQuery } from '../../domain/query.js';
 import type { IncidentQuery } from '../../ports/store.js';
-import { type Cursor, decodeCursor, QuerySchema } from '../cursor.js';
 
 /** How a SQL dialect writes what differs between drivers. */
 export interface SqlDialect {
@@ -15,7 +14,7 @@ export interface IncidentSelect {
   sql: string;
   params: unknown[];
   limit: number;
-  order: Cursor['order'];
+  order: ParsedIncidentQuery['order'];
 }
 
 /**
@@ -24,19 +23,17 @@ export interface IncidentSelect {
  * query first (`ValidationError`).
  */
 export function selectIncidents(input: IncidentQuery, table: string, dialect: SqlDialect): IncidentSelect {
-  const q = parseInput(QuerySchema, input, 'incident query');
-  const order = q.order ?? 'asc';
-  const limit = q.limit ?? 50;
+  const q = parseIncidentQuery(input);
+  const { order, limit } = q;
   const where: string[] = [];
   const params: unknown[] = [];
   const bind = (value: unknown): string => {
     params.push(value);
     return dialect.param(params.length);
   };
-  const oneOf = (column: string, value: string | string[] | undefined) => {
-    if (value === undefined) return;
-    const values = Array.isArray(value) ? value : [value];
-    where.push(values.length === 0 ? 'FALSE' : `${column} IN (${values.map(bind).join(', ')})`);
+  const oneOf = (column: string, values: string[] | undefined) => {
+    if (values !== undefined)
+      where.push(values.length === 0 ? 'FALSE' : `${column} IN (${values.map(bind).join(', ')})`);
   };
   const equals = (column: string, value: unknown) => {
     if (value !== undefined) where.push(`${column} = ${bind(value)}`);
@@ -48,12 +45,11 @@ export function selectIncidents(input: IncidentQuery, table: string, dialect: Sq
   equals('tenant', q.tenant);
   equals('major', q.major === undefined ? undefined : dialect.bool(q.major));
   equals('category', q.category);
-  if (q.reportedFrom !== undefined) where.push(`reported_at >= ${bind(Date.parse(q.reportedFrom))}`);
-  if (q.reportedTo !== undefined) where.push(`reported_at < ${bind(Date.parse(q.reportedTo))}`);
+  if (q.reportedFrom !== undefined) where.push(`reported_at >= ${bind(q.reportedFrom)}`);
+  if (q.reportedTo !== undefined) where.push(`reported_at < ${bind(q.reportedTo)}`);
   equals('breached', q.breached === undefined ? undefined : dialect.bool(q.breached));
-  if (q.slaDueBefore !== undefined) where.push(`sla_due_at < ${bind(Date.parse(q.slaDueBefore))}`);
-  const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
-  if (cursor !== null) where.push(`id ${order === 'asc' ? '>' : '<'} ${bind(cursor.after)}`);
+  if (q.slaDueBefore !== undefined) where.push(`sla_due_at < ${bind(q.slaDueBefore)}`);
+  if (q.after !== null) where.push(`id ${order === 'asc' ? '>' : '<'} ${bind(q.after)}`);
   const filter = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
   const sql = `SELECT id, record FROM ${table}${filter} ORDER BY id ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${bind(limit + 1)}`;
   return { sql, params, limit, order };

@@ -1,8 +1,8 @@
 import { StoreError } from '../../domain/errors.js';
-import { type Incident, IncidentSchema, isTerminal } from '../../domain/incident.js';
+import { type Incident, IncidentSchema, openDedupKey } from '../../domain/incident.js';
+import { nextPageCursor } from '../../domain/query.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type { OutboxRecord, Page, TimerName, TimerRecord } from '../../ports/store.js';
-import { type Cursor, encodeCursor } from '../cursor.js';
 
 // ---------------------------------------------------------------------------------------------
 // What the SQL adapters (SQLite, PostgreSQL) share: the columns an incident is indexed by, and
@@ -28,12 +28,6 @@ export const INCIDENT_COLUMNS = [
   'open_dedup_key',
   'record',
 ] as const;
-
-/** The dedup key an incident holds while it is open (not resolved, closed or cancelled). */
-export function openDedupKey(incident: Incident): string | null {
-  if (incident.status === 'resolved' || isTerminal(incident.status)) return null;
-  return incident.dedupKey ?? null;
-}
 
 /** Due instant (ms) of the incident's earliest running SLA clock, the `slaDueBefore` filter's column. */
 export function slaDueAt(incident: Incident): number | null {
@@ -130,7 +124,7 @@ export function readEntry(incidentId: string, entry: unknown): TimelineEntry {
 export function readPage(
   rows: readonly { id: string; record: unknown }[],
   limit: number,
-  order: Cursor['order'],
+  order: 'asc' | 'desc',
 ): Page<Incident> {
   const items: Incident[] = [];
   const errors: StoreError[] = [];
@@ -147,7 +141,7 @@ export function readPage(
   const last = rows[n - 1];
   const page: Page<Incident> = {
     items,
-    nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ order, after: last.id }) : null,
+    nextCursor: rows.length > limit && last !== undefined ? nextPageCursor(order, last.id) : null,
   };
   if (errors.length > 0) page.errors = errors;
   return page;

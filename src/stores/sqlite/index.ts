@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { IncidentKitError, parseInput, StoreError } from '../../domain/errors.js';
+import { openDedupKey } from '../../domain/incident.js';
 import type {
   ClaimedOutbox,
   ClaimedTimer,
@@ -35,7 +36,6 @@ import {
   INCIDENT_COLUMNS,
   incidentColumnValues,
   type OutboxRow,
-  openDedupKey,
   outboxRecord,
   readEntry,
   readIncident,
