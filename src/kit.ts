@@ -172,14 +172,18 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   ): Promise<Incident<C>> {
     const { incident, entries, timers } = decision;
     const now = clock.now();
+    const outbox = outboxMessages(incident, entries, channelNames, ids, now);
     await store.commit({
       incident,
       expectedVersion: before?.version ?? 0,
       entries,
       timers: { set: timers.set, cancel: timers.cancel, ...(extra.fired ? { fired: extra.fired } : {}) },
-      outbox: outboxMessages(incident, entries, channelNames, ids, now),
+      outbox,
       ...(extra.idempotency ? { idempotency: extra.idempotency } : {}),
     });
+    // A running worker loop goes when the new work is due, not after its idle wait.
+    const due = Math.min(...timers.set.map((t) => t.dueAt), ...outbox.map((m) => m.availableAt));
+    if (due !== Number.POSITIVE_INFINITY) worker.wake(due);
     for (const entry of entries) {
       // Listeners get their own copy: what they change never reaches the caller.
       const names = [`incident.${entry.type}`];

@@ -56,6 +56,11 @@ export interface Worker {
    */
   start(options?: StartOptions): void;
   stop(): Promise<void>;
+  /**
+   * Work becomes due at `at` (ms; null: now): a sleeping loop runs then instead of after its
+   * idle wait. The kit calls it after its own commits; stores with `onWake` after other processes'.
+   */
+  wake(at: number | null): void;
 }
 
 const MAX_TIMER_RETRIES = 3;
@@ -138,17 +143,55 @@ export function createWorker(deps: WorkerDeps): Worker {
     return result;
   }
 
-  let loop:
-    | { timer: ReturnType<typeof setTimeout> | undefined; running: Promise<unknown> | undefined; stopped: boolean }
-    | undefined;
+  interface Loop {
+    timer: ReturnType<typeof setTimeout> | undefined;
+    /** Clock instant the sleeping loop wakes at. */
+    wakeAt: number;
+    running: Promise<unknown> | undefined;
+    /** Earliest instant a wake-up announced while `runDue()` ran (null: now). */
+    woken: number | null | undefined;
+    stopped: boolean;
+    unsubscribe: Promise<(() => Promise<void>) | undefined>;
+    tick: () => void;
+  }
+  let loop: Loop | undefined;
+
+  function sleep(state: Loop, delay: number): void {
+    if (state.timer) clearTimeout(state.timer);
+    state.wakeAt = clock.now() + delay;
+    state.timer = setTimeout(state.tick, delay);
+  }
+
+  function wake(at: number | null): void {
+    const state = loop;
+    if (!state || state.stopped) return;
+    if (state.running) {
+      state.woken =
+        state.woken === undefined || at === null || (state.woken !== null && at < state.woken) ? at : state.woken;
+      return;
+    }
+    const delay = at === null ? 0 : Math.max(0, at - clock.now());
+    if (clock.now() + delay < state.wakeAt) sleep(state, delay);
+  }
 
   function start(startOptions: StartOptions = {}): void {
     const { pollMs, maxIdleMs } = parseInput(StartOptionsSchema, startOptions, 'start options');
     if (loop && !loop.stopped) return;
-    const state: NonNullable<typeof loop> = { timer: undefined, running: undefined, stopped: false };
+    const state: Loop = {
+      timer: undefined,
+      wakeAt: Number.POSITIVE_INFINITY,
+      running: undefined,
+      woken: undefined,
+      stopped: false,
+      unsubscribe: Promise.resolve(undefined),
+      tick: () => {},
+    };
     loop = state;
     let idleMs = pollMs;
-    const tick = () => {
+    state.tick = () => {
+      state.timer = undefined;
+      state.wakeAt = Number.POSITIVE_INFINITY;
+      state.woken = undefined;
       state.running = runDue()
         .then(async (result) => {
           const busy = result.timersFired + result.timersSkipped + result.delivered + result.failed + result.dead > 0;
@@ -164,18 +207,31 @@ export function createWorker(deps: WorkerDeps): Worker {
         })
         .then((delay) => {
           state.running = undefined;
-          if (!state.stopped) state.timer = setTimeout(tick, delay);
+          if (state.stopped) return;
+          // Work announced while running: go again when it is due.
+          const woken = state.woken;
+          const early = woken === undefined ? delay : woken === null ? 0 : Math.max(0, woken - clock.now());
+          sleep(state, Math.min(delay, early));
         });
     };
-    tick();
+    // Stores that hear of other processes' commits (PostgreSQL LISTEN/NOTIFY) wake the loop early.
+    if (store.onWake) {
+      state.unsubscribe = store.onWake(wake).catch((error: unknown) => {
+        deps.emit('error', { error, stage: 'worker' });
+        return undefined;
+      });
+    }
+    state.tick();
   }
 
   async function stop(): Promise<void> {
     if (!loop) return;
-    loop.stopped = true;
-    if (loop.timer) clearTimeout(loop.timer);
-    await loop.running;
+    const state = loop;
+    state.stopped = true;
+    if (state.timer) clearTimeout(state.timer);
+    await state.running;
+    await (await state.unsubscribe)?.();
   }
 
-  return { runDue, start, stop };
+  return { runDue, start, stop, wake };
 }

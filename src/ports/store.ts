@@ -197,5 +197,12 @@ export interface IncidentStore {
   nextDueAt(after: number): Promise<number | null>;
   /** Outbox messages of one incident, in id order, whatever their status. */
   outbox(incidentId: string): Promise<OutboxRecord[]>;
+  /**
+   * Optional wake-ups for workers in other processes: calls `listener` with the earliest instant
+   * (ms) at which timers or messages that another process committed become claimable, or null when
+   * it may have missed some (claim now). Resolves once listening, with a function that stops it.
+   * The kit's worker loop subscribes while it runs; polling stays the source of truth.
+   */
+  onWake?(listener: (at: number | null) => void): Promise<() => Promise<void>>;
   close?(): Promise<void>;
 }

@@ -102,4 +102,57 @@ describe('worker loop', () => {
       vi.useRealTimers();
     }
   });
+
+  test('a command wakes the sleeping loop: its message goes out now, not after the idle wait', async () => {
+    vi.useFakeTimers();
+    try {
+      const channel = new RecordingChannel();
+      const kit = createIncidentKit({ clock: new FakeClock(), channels: [channel] });
+      kit.start({ pollMs: 100, maxIdleMs: 60_000 });
+      await vi.advanceTimersByTimeAsync(10_000); // idle: the loop now sleeps for a long while
+      await kit.report(REPORT);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(channel.calls.length).toBeGreaterThan(0);
+      await kit.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test('a store with onWake wakes the loop for work another process committed, and is unsubscribed on stop()', async () => {
+    vi.useFakeTimers();
+    try {
+      const inner = memoryStore();
+      let listener: ((at: number | null) => void) | undefined;
+      let unsubscribed = 0;
+      const store: IncidentStore = {
+        ...inner,
+        contract: inner.contract,
+        async onWake(l) {
+          listener = l;
+          return async () => {
+            unsubscribed++;
+          };
+        },
+      };
+      const clock = new FakeClock();
+      const channel = new RecordingChannel();
+      const kit = createIncidentKit({ store, clock, channels: [channel] });
+      // Another process writes through its own kit on the same store; this one only runs the loop.
+      const other = createIncidentKit({ store: inner, clock, channels: [new RecordingChannel('recording')] });
+      kit.start({ pollMs: 100, maxIdleMs: 60_000 });
+      await vi.advanceTimersByTimeAsync(10_000);
+      await other.report(REPORT);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(channel.calls).toHaveLength(0); // asleep: polling would find it only later
+
+      listener?.(null);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(channel.calls.length).toBeGreaterThan(0);
+      await kit.stop();
+      expect(unsubscribed).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

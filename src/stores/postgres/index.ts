@@ -137,14 +137,14 @@ export interface PostgresStore extends IncidentStore {
    */
   ready(): Promise<void>;
   /**
-   * Subscribes `listener` to wake-ups (needs the `notify` option, else it rejects with a
-   * `StoreError`): called with the earliest due instant whenever a commit, in any process, adds
+   * Present with the `notify` option: subscribes `listener` to wake-ups (the kit's worker loop
+   * does while it runs), called with the earliest due instant whenever a commit, in any process, adds
    * timers or outbox messages, and with `null` if the listening connection was lost (poll now).
    * Resolves once listening, with a function that unsubscribes. The first subscription holds one
    * connection of the pool until the last one ends or the store is closed; a lost connection is
    * re-established by the next use of the store. A throwing listener is ignored.
    */
-  onWake(listener: WakeListener): Promise<Unsubscribe>;
+  onWake?(listener: WakeListener): Promise<Unsubscribe>;
   /** Stops wake-ups and releases their connection. The pool is yours: it is not ended. */
   close(): Promise<void>;
 }
@@ -375,13 +375,14 @@ export function postgresStore(pool: PgPoolLike, options: PostgresStoreOptions = 
       return (found as unknown as OutboxRow[]).map(outboxRecord);
     },
 
-    async onWake(listener: WakeListener) {
-      if (typeof listener !== 'function') throw invalidInput('onWake listener', [], 'Expected a function');
-      if (hub === null) {
-        throw new StoreError('onWake() needs the notify option: postgresStore(pool, { notify: true })');
-      }
-      return hub.subscribe(listener);
-    },
+    ...(hub === null
+      ? {}
+      : {
+          async onWake(listener: WakeListener) {
+            if (typeof listener !== 'function') throw invalidInput('onWake listener', [], 'Expected a function');
+            return hub.subscribe(listener);
+          },
+        }),
 
     async close() {
       await hub?.close();
