@@ -20,7 +20,7 @@
  * @packageDocumentation
  */
 import { z } from 'zod';
-import { invalidInput, parseInput, StoreError } from '../../domain/errors.js';
+import { invalidInput, parseInput } from '../../domain/errors.js';
 import type { Incident } from '../../domain/incident.js';
 import type {
   ClaimedOutbox,
