@@ -17,7 +17,7 @@ import type {
 } from '../ports/store.js';
 import { checkVersion, dedupKeyTaken, importCommit, readCommitHeader } from './commit-input.js';
 import { copy } from './plain-data.js';
-import { ClaimSchema, InstantMsSchema, OutcomeSchema, TimelineOptionsSchema } from './port-inputs.js';
+import { byId, bySoonest, claimArgs, InstantMsSchema, OutcomeSchema, TimelineOptionsSchema } from './port-inputs.js';
 
 /** Options of {@link memoryStore}. None yet; reserved so that adding one is not a breaking change. */
 export type MemoryStoreOptions = Record<string, never>;
@@ -201,7 +201,7 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
 
   function sortPendingOutbox(): void {
     if (pendingSorted) return;
-    const rows = [...pendingOutbox.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const rows = [...pendingOutbox.values()].sort(byId);
     pendingOutbox = new Map(rows.map((row) => [row.id, row]));
     pendingMaxId = rows.length > 0 ? (rows[rows.length - 1] as OutboxRow).id : '';
     pendingSorted = true;
@@ -324,19 +324,18 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
     async timers(incidentId) {
       const rows = incidents.get(incidentId)?.timers;
       if (rows == null) return [];
-      return rows.map(timerRecord).sort((a, b) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return rows.map(timerRecord).sort(bySoonest);
     },
 
     async claimTimers(now: number, opts: ClaimOptions): Promise<ClaimedTimer[]> {
-      const { limit, leaseMs, owner } = parseInput(ClaimSchema, { now, ...opts }, 'timer claim');
+      const { limit, owner, leaseUntil } = claimArgs(now, opts, 'timer claim');
       if (limit === 0) return [];
       const due: TimerRow[] = [];
       for (const row of pendingTimers.values()) {
         if (row.dueAt <= now && (row.owner === undefined || row.leaseUntil <= now)) due.push(row);
       }
-      due.sort((a, b) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      due.sort(bySoonest);
       if (due.length > limit) due.length = limit;
-      const leaseUntil = now + leaseMs;
       return due.map((row) => {
         row.owner = owner;
         row.leaseUntil = leaseUntil;
@@ -351,10 +350,9 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
     },
 
     async claimOutbox(now: number, opts: ClaimOptions): Promise<ClaimedOutbox[]> {
-      const { limit, leaseMs, owner } = parseInput(ClaimSchema, { now, ...opts }, 'outbox claim');
+      const { limit, owner, leaseUntil } = claimArgs(now, opts, 'outbox claim');
       if (limit === 0) return [];
       sortPendingOutbox();
-      const leaseUntil = now + leaseMs;
       const waiting = new Set<string>();
       const claimed: ClaimedOutbox[] = [];
       for (const row of pendingOutbox.values()) {

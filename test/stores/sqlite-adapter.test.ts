@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConcurrencyError, createIncidentKit, StoreError, ValidationError } from 'incidentkit';
 import { migrateSqlite, SQLITE_SCHEMA_VERSION, sqliteStore } from 'incidentkit/sqlite';
-import { FakeClock } from 'incidentkit/testing';
+import { FakeClock, RecordingChannel } from 'incidentkit/testing';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { TRIAGED_REPORT as REPORT } from '../support.js';
 
@@ -54,9 +54,12 @@ describe('sqliteStore: migrations', () => {
     const { db } = connect();
     const store = sqliteStore(db, { migrate: false });
     await expect(store.load('x')).rejects.toThrow(StoreError);
-    await expect(store.load('x')).rejects.toThrow(/no such table/);
+    await expect(store.load('x')).rejects.toThrow(/no incidentkit tables .* run migrateSqlite/);
     migrateSqlite(db, { tablePrefix: 'incidentkit_' });
-    expect(await sqliteStore(db, { migrate: false }).load('x')).toBeNull();
+    expect(await store.load('x')).toBeNull();
+
+    db.prepare(`UPDATE incidentkit_meta SET value = 99 WHERE key = 'schema_version'`).run();
+    await expect(sqliteStore(db, { migrate: false }).load('x')).rejects.toThrow(/schema version 99/);
   });
 
   test('tablePrefix keeps two stores apart in one database', async () => {
@@ -150,5 +153,42 @@ describe('sqliteStore: failures are typed', () => {
     expect(page.items.map((i) => i.id)).toEqual([good.id]);
     expect(page.errors?.map((e) => e.incidentId)).toEqual([bad.id]);
     await expect(kit.get(bad.id)).rejects.toThrow(`Stored record of incident "${bad.id}" is corrupt`);
+  });
+});
+
+describe('sqliteStore: bad data never stops the rest', () => {
+  test('a commit whose incident fails the schema is a StoreError and writes nothing', async () => {
+    const { db } = connect(':memory:');
+    const kit = createIncidentKit({ store: sqliteStore(db), clock: new FakeClock() });
+    const incident = await kit.report(REPORT);
+    const store = kit.store;
+    await expect(
+      store.commit({
+        incident: { ...incident, status: 'exploded' as never, version: incident.version + 1 },
+        expectedVersion: incident.version,
+        entries: [],
+        timers: { set: [], cancel: [] },
+        outbox: [],
+      }),
+    ).rejects.toThrow(/fails the incident schema at status/);
+    expect(await kit.get(incident.id)).toEqual(incident);
+  });
+
+  test('a message with an unreadable payload goes dead; the others are delivered', async () => {
+    const { db } = connect(':memory:');
+    const channel = new RecordingChannel();
+    const kit = createIncidentKit({ store: sqliteStore(db), clock: new FakeClock(), channels: [channel] });
+    const broken = await kit.report({ ...REPORT, title: 'broken' });
+    const fine = await kit.report({ ...REPORT, title: 'fine' });
+    db.prepare('UPDATE incidentkit_outbox SET payload = ? WHERE incident_id = ?').run('{not json', broken.id);
+    const run = await kit.runDue();
+    expect(run.delivered).toBe((await kit.store.outbox(fine.id)).length);
+    expect(channel.calls.every((c) => c.message.payload.incident.id === fine.id)).toBe(true);
+    const dead = db.prepare('SELECT status, last_error FROM incidentkit_outbox WHERE incident_id = ?').all(broken.id);
+    expect(dead.length).toBeGreaterThan(0);
+    for (const row of dead as { status: string; last_error: string }[]) {
+      expect(row.status).toBe('dead');
+      expect(row.last_error).toContain(`incident "${broken.id}" is corrupt`);
+    }
   });
 });

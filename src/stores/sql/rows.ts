@@ -2,7 +2,8 @@ import { StoreError } from '../../domain/errors.js';
 import { type Incident, IncidentSchema, openDedupKey } from '../../domain/incident.js';
 import { nextPageCursor } from '../../domain/query.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
-import type { OutboxRecord, Page, TimerName, TimerRecord } from '../../ports/store.js';
+import type { ClaimedOutbox, OutboxRecord, Page, TimerName, TimerRecord } from '../../ports/store.js';
+import { byId } from '../port-inputs.js';
 
 // ---------------------------------------------------------------------------------------------
 // What the SQL adapters (SQLite, PostgreSQL) share: the columns an incident is indexed by, and
@@ -97,6 +98,24 @@ const checked = new Map<string, string>();
 const CHECKED_ENTRIES = 2_000;
 const CHECKED_TEXT = 16_384;
 
+/**
+ * Checks the incident of a commit against the schema, so that a SQL store never writes a record
+ * it would later refuse to read: `StoreError`, nothing written.
+ */
+export function checkIncidentForWrite(incident: Incident): void {
+  const result = IncidentSchema.safeParse(incident);
+  if (result.success) return;
+  const first = result.error.issues[0];
+  const where = first === undefined ? '' : ` at ${first.path.join('.') || '(root)'}: ${first.message}`;
+  throw new StoreError(
+    `Invalid commit: incident "${incident.id}" fails the incident schema${where}; nothing was written`,
+    {
+      incidentId: incident.id,
+      cause: result.error,
+    },
+  );
+}
+
 /** Reads a stored incident record, throwing a `StoreError` naming the incident if it is corrupt. */
 export function readIncident(id: string, record: unknown): Incident {
   const value = parseJson(record, 'record', id);
@@ -189,4 +208,26 @@ export function outboxRecord(row: OutboxRow): OutboxRecord {
   if (row.last_error !== null) out.lastError = row.last_error;
   if (row.delivered_at !== null) out.deliveredAt = Number(row.delivered_at);
   return out;
+}
+
+/**
+ * Claimed outbox rows, by id. A row whose payload cannot be read goes to `unreadable` instead, so
+ * that one corrupt message never stops the delivery of the others: the store settles it `dead`.
+ */
+export function readClaimedOutbox(
+  rows: readonly OutboxRow[],
+  owner: string,
+  leaseUntil: number,
+): { claimed: ClaimedOutbox[]; unreadable: { id: string; error: StoreError }[] } {
+  const claimed: ClaimedOutbox[] = [];
+  const unreadable: { id: string; error: StoreError }[] = [];
+  for (const row of rows) {
+    try {
+      claimed.push({ ...outboxRecord(row), owner, leaseUntil });
+    } catch (error) {
+      if (!StoreError.isInstance(error)) throw error;
+      unreadable.push({ id: row.id, error });
+    }
+  }
+  return { claimed: claimed.sort(byId), unreadable };
 }

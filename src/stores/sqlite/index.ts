@@ -30,20 +30,22 @@ import type {
   TimerRecord,
 } from '../../ports/store.js';
 import { checkVersion, dedupKeyTaken, importCommit, readCommitHeader } from '../commit-input.js';
-import { ClaimSchema, InstantMsSchema, OutcomeSchema, TimelineOptionsSchema } from '../port-inputs.js';
+import { bySoonest, claimArgs, InstantMsSchema, OutcomeSchema, TimelineOptionsSchema } from '../port-inputs.js';
 import { selectIncidents } from '../sql/query.js';
 import {
+  checkIncidentForWrite,
   INCIDENT_COLUMNS,
   incidentColumnValues,
   type OutboxRow,
   outboxRecord,
+  readClaimedOutbox,
   readEntry,
   readIncident,
   readPage,
   type TimerRow,
   timerRecord,
 } from '../sql/rows.js';
-import { DEFAULT_PREFIX, migrateSqlite, sqliteTables } from './migrations.js';
+import { checkSqliteSchema, DEFAULT_PREFIX, migrateSqlite, sqliteTables } from './migrations.js';
 import type { SqliteDatabaseLike, SqliteStatementLike } from './types.js';
 
 export { migrateSqlite, SQLITE_SCHEMA_VERSION } from './migrations.js';
@@ -112,7 +114,10 @@ export function sqliteStore(db: SqliteDatabaseLike, options: SqliteStoreOptions 
   // Prepared on first use, so that a store made with `migrate: false` can wait for its tables.
   let prepared: ReturnType<typeof prepareAll> | undefined;
   const sql = () => {
-    prepared ??= prepareAll(db, t);
+    if (prepared === undefined) {
+      checkSqliteSchema(db, t);
+      prepared = prepareAll(db, t);
+    }
     return prepared;
   };
   return storeOver(t, sql);
@@ -160,6 +165,7 @@ function commitIn(stmts: Statements, change: Commit): void {
     outboxIdTaken: (messageId) => stmts.outboxExists.get(messageId) !== undefined,
   });
   const { incident, entries, timers, outbox } = imported;
+  checkIncidentForWrite(incident);
   const dedupKey = openDedupKey(incident);
   if (dedupKey !== null) {
     const holder = stmts.openHolder.get(dedupKey, id) as { id: string } | undefined;
@@ -241,13 +247,10 @@ function storeOver(t: ReturnType<typeof sqliteTables>, sql: () => ReturnType<typ
     },
 
     async claimTimers(now: number, claim: ClaimOptions): Promise<ClaimedTimer[]> {
-      const { limit, leaseMs, owner } = parseInput(ClaimSchema, { now, ...claim }, 'timer claim');
+      const { limit, owner, leaseUntil } = claimArgs(now, claim, 'timer claim');
       if (limit === 0) return [];
-      const leaseUntil = now + leaseMs;
       const rows = guard('claimTimers', () => sql().claimTimers.immediate(now, limit, leaseUntil, owner) as TimerRow[]);
-      return rows
-        .map((row) => ({ ...timerRecord(row), owner, leaseUntil }))
-        .sort((a, b) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return rows.map((row) => ({ ...timerRecord(row), owner, leaseUntil })).sort(bySoonest);
     },
 
     async completeTimer(id, owner) {
@@ -255,16 +258,17 @@ function storeOver(t: ReturnType<typeof sqliteTables>, sql: () => ReturnType<typ
     },
 
     async claimOutbox(now: number, claim: ClaimOptions): Promise<ClaimedOutbox[]> {
-      const { limit, leaseMs, owner } = parseInput(ClaimSchema, { now, ...claim }, 'outbox claim');
+      const { limit, owner, leaseUntil } = claimArgs(now, claim, 'outbox claim');
       if (limit === 0) return [];
-      const leaseUntil = now + leaseMs;
       const rows = guard(
         'claimOutbox',
         () => sql().claimOutbox.immediate(now, limit, leaseUntil, owner) as OutboxRow[],
       );
-      return rows
-        .map((row) => ({ ...outboxRecord(row), owner, leaseUntil }))
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const { claimed, unreadable } = readClaimedOutbox(rows, owner, leaseUntil);
+      for (const { id, error } of unreadable) {
+        guard('claimOutbox', () => sql().stmts.settleDead.run(error.message, id, owner));
+      }
+      return claimed;
     },
 
     async settleOutbox(id, owner, outcome: OutboxOutcome) {
@@ -278,7 +282,7 @@ function storeOver(t: ReturnType<typeof sqliteTables>, sql: () => ReturnType<typ
 
     async nextDueAt(after: number) {
       parseInput(InstantMsSchema, after, 'nextDueAt instant');
-      const row = guard('nextDueAt', () => sql().stmts.nextDueAt.get(after, after) as { at: number | null });
+      const row = guard('nextDueAt', () => sql().stmts.nextDueAt.get(after, after, after) as { at: number | null });
       return row.at;
     },
 
@@ -369,7 +373,9 @@ function prepareStatements(db: SqliteDatabaseLike, t: ReturnType<typeof sqliteTa
     ),
     nextDueAt: p(
       `SELECT MIN(at) AS at FROM (
-         SELECT MIN(${claimableAt('due_at')}) AS at FROM ${t.timers} WHERE ${claimableAt('due_at')} > ?
+         SELECT MIN(due_at) AS at FROM ${t.timers} WHERE due_at > ? AND (owner IS NULL OR lease_until <= due_at)
+         UNION ALL
+         SELECT MIN(lease_until) FROM ${t.timers} WHERE owner IS NOT NULL AND lease_until > due_at AND lease_until > ?
          UNION ALL
          SELECT MIN(${claimableAt('o.available_at')}) FROM ${t.outbox} o
            WHERE o.status = 'pending' AND ${lineHead('o')} AND ${claimableAt('o.available_at')} > ?)`,

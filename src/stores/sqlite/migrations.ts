@@ -82,6 +82,7 @@ const MIGRATIONS: ReadonlyArray<(t: SqliteTables) => string> = [
     ) STRICT;
     CREATE INDEX ${t.timers}_due_at ON ${t.timers} (due_at, id);
     CREATE INDEX ${t.timers}_incident ON ${t.timers} (incident_id);
+    CREATE INDEX ${t.timers}_leased ON ${t.timers} (lease_until) WHERE owner IS NOT NULL;
 
     CREATE TABLE ${t.outbox} (
       id TEXT PRIMARY KEY,
@@ -112,6 +113,25 @@ const MIGRATIONS: ReadonlyArray<(t: SqliteTables) => string> = [
     INSERT INTO ${t.meta} (key, value) VALUES ('next_number', 0);
   `,
 ];
+
+/**
+ * Throws `StoreError` unless the tables of `tables` exist at {@link SQLITE_SCHEMA_VERSION}: what
+ * a store made with `migrate: false` checks before its first statement.
+ */
+export function checkSqliteSchema(db: SqliteDatabaseLike, tables: SqliteTables): void {
+  const exists = db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`).get(tables.meta);
+  const row =
+    exists === undefined
+      ? undefined
+      : (db.prepare(`SELECT value FROM ${tables.meta} WHERE key = 'schema_version'`).get() as
+          | { value: number }
+          | undefined);
+  if (row?.value === SQLITE_SCHEMA_VERSION) return;
+  const found = row === undefined ? 'no incidentkit tables' : `schema version ${row.value}`;
+  throw new StoreError(
+    `The SQLite database has ${found} under "${tables.meta}", not version ${SQLITE_SCHEMA_VERSION}: run migrateSqlite(db) (or use migrate: true)${row !== undefined && row.value > SQLITE_SCHEMA_VERSION ? ', or upgrade incidentkit' : ''}`,
+  );
+}
 
 /**
  * Brings the tables of `prefix` to {@link SQLITE_SCHEMA_VERSION} in one `BEGIN IMMEDIATE`
