@@ -145,21 +145,39 @@ export function createWorker(deps: WorkerDeps): Worker {
 
   interface Loop {
     timer: ReturnType<typeof setTimeout> | undefined;
-    /** Clock instant the sleeping loop wakes at. */
+    /** Wall-clock instant (`Date.now()`, as the timer counts) the sleeping loop wakes at. */
     wakeAt: number;
     running: Promise<unknown> | undefined;
     /** Earliest instant a wake-up announced while `runDue()` ran (null: now). */
     woken: number | null | undefined;
     stopped: boolean;
-    unsubscribe: Promise<(() => Promise<void>) | undefined>;
+    /** The store's wake-up subscription: pending, held, or absent (none, or failed: retried). */
+    subscription: Promise<(() => Promise<void>) | undefined> | undefined;
     tick: () => void;
   }
   let loop: Loop | undefined;
 
   function sleep(state: Loop, delay: number): void {
     if (state.timer) clearTimeout(state.timer);
-    state.wakeAt = clock.now() + delay;
+    state.wakeAt = Date.now() + delay;
     state.timer = setTimeout(state.tick, delay);
+  }
+
+  /**
+   * Subscribes the loop to the store's wake-ups (PostgreSQL LISTEN/NOTIFY), each loop with its
+   * own listener. A failed subscription is emitted and tried again on the next run.
+   */
+  function subscribe(state: Loop): void {
+    const onWake = store.onWake;
+    if (!onWake || state.subscription !== undefined) return;
+    const listener = (at: number | null) => {
+      if (loop === state) wake(at);
+    };
+    state.subscription = onWake.call(store, listener).catch((error: unknown) => {
+      deps.emit('error', { error, stage: 'worker' });
+      if (loop === state) state.subscription = undefined;
+      return undefined;
+    });
   }
 
   function wake(at: number | null): void {
@@ -171,7 +189,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       return;
     }
     const delay = at === null ? 0 : Math.max(0, at - clock.now());
-    if (clock.now() + delay < state.wakeAt) sleep(state, delay);
+    if (Date.now() + delay < state.wakeAt) sleep(state, delay);
   }
 
   function start(startOptions: StartOptions = {}): void {
@@ -183,12 +201,13 @@ export function createWorker(deps: WorkerDeps): Worker {
       running: undefined,
       woken: undefined,
       stopped: false,
-      unsubscribe: Promise.resolve(undefined),
+      subscription: undefined,
       tick: () => {},
     };
     loop = state;
     let idleMs = pollMs;
     state.tick = () => {
+      subscribe(state);
       state.timer = undefined;
       state.wakeAt = Number.POSITIVE_INFINITY;
       state.woken = undefined;
@@ -214,13 +233,6 @@ export function createWorker(deps: WorkerDeps): Worker {
           sleep(state, Math.min(delay, early));
         });
     };
-    // Stores that hear of other processes' commits (PostgreSQL LISTEN/NOTIFY) wake the loop early.
-    if (store.onWake) {
-      state.unsubscribe = store.onWake(wake).catch((error: unknown) => {
-        deps.emit('error', { error, stage: 'worker' });
-        return undefined;
-      });
-    }
     state.tick();
   }
 
@@ -230,7 +242,9 @@ export function createWorker(deps: WorkerDeps): Worker {
     state.stopped = true;
     if (state.timer) clearTimeout(state.timer);
     await state.running;
-    await (await state.unsubscribe)?.();
+    const unsubscribe = await state.subscription;
+    state.subscription = undefined;
+    await unsubscribe?.();
   }
 
   return { runDue, start, stop, wake };

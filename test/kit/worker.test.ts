@@ -155,4 +155,31 @@ describe('worker loop', () => {
       vi.useRealTimers();
     }
   });
+
+  test('a failed onWake subscription is reported and tried again on the next run', async () => {
+    vi.useFakeTimers();
+    try {
+      const inner = memoryStore();
+      let calls = 0;
+      const store: IncidentStore = {
+        ...inner,
+        contract: inner.contract,
+        async onWake() {
+          calls++;
+          if (calls === 1) throw new StoreError('LISTEN failed');
+          return async () => {};
+        },
+      };
+      const kit = createIncidentKit({ store, clock: new FakeClock() });
+      const errors: unknown[] = [];
+      kit.on('error', ({ error }) => errors.push(error));
+      kit.start({ pollMs: 100, maxIdleMs: 100 });
+      await vi.advanceTimersByTimeAsync(350);
+      expect(calls).toBe(2);
+      expect(errors).toHaveLength(1);
+      await kit.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
