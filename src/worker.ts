@@ -34,7 +34,10 @@ export interface WorkerDeps {
 
 /** Options of the worker loop. */
 export interface StartOptions {
-  /** Wait between runs while there is work, in ms. Default 1000. */
+  /**
+   * Wait between runs while there is work, in ms. Default 1000. Wake-ups (the kit's own commits,
+   * a store's `onWake`) run the loop when their work is due, without waiting.
+   */
   pollMs?: number;
   /** Longest wait while idle: the wait doubles after each idle run up to this. Default 30000. */
   maxIdleMs?: number;
