@@ -110,3 +110,49 @@ describePg('four instances on one PostgreSQL database', () => {
     for (let round = 1; round <= ROUNDS; round++) await scenario(round);
   }, 600_000);
 });
+
+describePg('running worker loops woken by LISTEN/NOTIFY', () => {
+  test('messages committed by a third instance are delivered exactly once by two running loops', async () => {
+    const schema = testSchemaName();
+    const clock = new FakeClock();
+    const pools = [newPool(4), newPool(4)];
+    const channels = pools.map(() => new RecordingChannel('webhook'));
+    const kits = pools.map((pool, i) =>
+      createIncidentKit({
+        store: postgresStore(pool, { schema, notify: true }),
+        clock,
+        channels: [channels[i] as RecordingChannel],
+        workerId: `loop-${i}`,
+      }),
+    );
+    const store = postgresStore(pools[0] as pg.Pool, { schema });
+    // The web tier: reports, runs no worker; its commits NOTIFY the loops.
+    const web = createIncidentKit({
+      store: postgresStore(pools[1] as pg.Pool, { schema, notify: true }),
+      clock,
+      channels: [new RecordingChannel('webhook')],
+    });
+    try {
+      await store.ready();
+      // Long idle waits: without wake-ups the loops would sleep through the whole test.
+      for (const kit of kits) kit.start({ pollMs: 50, maxIdleMs: 3_600_000 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++)
+        ids.push((await (kits[i % 2] as IncidentKit).report({ ...REPORT, title: `#${i}` })).id);
+      const expected = (await Promise.all(ids.map((id) => store.outbox(id)))).flat().length;
+      const sent = () => channels.flatMap((c) => c.calls.map((call) => call.context.idempotencyKey));
+      for (let waited = 0; sent().length < expected && waited < 30_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(sent().length).toBe(expected);
+      expect(new Set(sent()).size).toBe(expected);
+    } finally {
+      await Promise.all(kits.map((kit) => kit.stop()));
+      await store.close();
+      await web.store.close?.();
+      await dropSchema(pools[0] as pg.Pool, schema);
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  }, 60_000);
+});
