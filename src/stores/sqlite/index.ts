@@ -45,6 +45,7 @@ import {
   type TimerRow,
   timerRecord,
 } from '../sql/rows.js';
+import { columnList, OUTBOX_COLUMNS, outboxLineHead, TIMER_COLUMNS } from '../sql/statements.js';
 import { checkSqliteSchema, DEFAULT_PREFIX, migrateSqlite, sqliteTables } from './migrations.js';
 import type { SqliteDatabaseLike, SqliteStatementLike } from './types.js';
 
@@ -307,16 +308,13 @@ function guard<T>(what: string, fn: () => T): T {
 function prepareStatements(db: SqliteDatabaseLike, t: ReturnType<typeof sqliteTables>) {
   const p = (sql: string) => db.prepare(sql);
   const columns = INCIDENT_COLUMNS.join(', ');
-  const timerColumns = 'id, incident_id, name, due_at';
-  const outboxColumns =
-    'id, incident_id, channel, audience, payload, created_at, available_at, status, attempts, last_error, delivered_at';
+  const timerColumns = columnList(TIMER_COLUMNS);
+  const outboxColumns = columnList(OUTBOX_COLUMNS);
   /** A leased row becomes claimable when its lease ends. */
   const claimableAt = (due: string) =>
     `CASE WHEN owner IS NOT NULL AND lease_until > ${due} THEN lease_until ELSE ${due} END`;
   /** Only the earliest pending message of an incident and channel may be claimed. */
-  const lineHead = (o: string) =>
-    `NOT EXISTS (SELECT 1 FROM ${t.outbox} p WHERE p.status = 'pending' AND p.incident_id = ${o}.incident_id
-      AND p.channel = ${o}.channel AND p.id < ${o}.id)`;
+  const lineHead = (o: string) => outboxLineHead(t.outbox, o);
   return {
     version: p(`SELECT version, timeline_length FROM ${t.incidents} WHERE id = ?`),
     load: p(`SELECT record FROM ${t.incidents} WHERE id = ?`),
