@@ -1,5 +1,5 @@
-import type { IncidentStore } from 'incidentkit';
-import { ConcurrencyError, StoreError, ValidationError } from 'incidentkit';
+import type { Commit, IncidentStore } from 'incidentkit';
+import { ConcurrencyError, memoryStore, StoreError, ValidationError } from 'incidentkit';
 import {
   migratePostgres,
   type PgPoolLike,
@@ -10,7 +10,7 @@ import {
 import { type Damage, runStoreConformance } from 'incidentkit/testing';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeIncident, message, msgId, note, T0, timer } from '../../src/testing/conformance/fixtures.js';
+import { commitOf, makeIncident, message, msgId, note, T0, timer } from '../../src/testing/conformance/fixtures.js';
 import { describePg, dropSchema, newPool, testSchemaName } from '../pg.js';
 
 describePg('postgresStore', () => {
@@ -283,6 +283,201 @@ describePg('postgresStore', () => {
     });
   });
 
+  describe('U+0000, which PostgreSQL text cannot hold', () => {
+    const CLAIM = { limit: 10, leaseMs: 60_000, owner: 'worker' } as const;
+
+    /** Three incidents with a timer, a message, a dedup key and an idempotency key each. */
+    async function seed(store: IncidentStore): Promise<void> {
+      for (const n of [1, 2, 3]) {
+        const incident = makeIncident(n, { dedupKey: `alert:${n}`, tenant: 'acme' });
+        await store.commit(
+          commitOf(incident, 0, {
+            entries: [note(incident.id, 1)],
+            timers: { set: [timer(incident, 'escalation', T0)] },
+            outbox: [message(msgId(n), incident)],
+            idempotencyKey: `key:${n}`,
+          }),
+        );
+      }
+    }
+
+    /** A cursor continuing after `after`, as only a hand-made one can be when `after` holds U+0000. */
+    const cursorAfter = (order: 'asc' | 'desc', after: string) =>
+      Buffer.from(`${order === 'asc' ? 'a' : 'd'}:${after}`, 'utf8').toString('base64url');
+
+    test('look-ups by a value holding U+0000 find nothing, as in the memory store, and change nothing', async () => {
+      const id = makeIncident(2).id;
+      const lookUps = async (store: IncidentStore) => {
+        await store.claimTimers(T0, CLAIM);
+        await store.claimOutbox(T0, CLAIM);
+        await store.completeTimer(`${id}:escalation\u0000`, 'worker');
+        await store.settleOutbox(`${msgId(2)}\u0000`, 'worker', { type: 'dead', error: 'x' });
+        const ids = async (query: Parameters<IncidentStore['query']>[0]) => {
+          const page = await store.query(query);
+          return { ids: page.items.map((i) => i.id), next: page.nextCursor !== null };
+        };
+        return {
+          load: await store.load(`${id}\u0000`),
+          loadPrefix: await store.load(`\u0000${id}`),
+          dedup: await store.findOpenByDedupKey('alert:2\u0000'),
+          idempotent: await store.idempotent('key:2\u0000'),
+          timeline: await store.timeline(`${id}\u0000`),
+          timers: await store.timers(`${id}\u0000`),
+          outbox: await store.outbox(`${id}\u0000`),
+          service: await ids({ service: `${makeIncident(2).service}\u0000` }),
+          environment: await ids({ environment: '\u0000' }),
+          tenant: await ids({ tenant: 'acme\u0000' }),
+          category: await ids({ category: 'x\u0000y' }),
+          afterAsc: await ids({ cursor: cursorAfter('asc', `${id}\u0000zz`) }),
+          afterDesc: await ids({ order: 'desc', cursor: cursorAfter('desc', `${id}\u0000zz`) }),
+          fromNothing: await ids({ cursor: cursorAfter('asc', '\u0000') }),
+          badQuery: await store.query({ tenant: '\u0000', limit: 0 }).catch((err: unknown) => err),
+          // The timer and the message are still claimed: completing and settling found nothing.
+          timer: (await store.timers(id)).length,
+          message: (await store.outbox(id)).map((m) => m.status),
+        };
+      };
+      const pgStore = fresh();
+      await seed(pgStore);
+      const memory = memoryStore();
+      await seed(memory);
+      const found = await lookUps(pgStore);
+      expect(found).toEqual(await lookUps(memory));
+      expect(found).toMatchObject({
+        load: null,
+        dedup: null,
+        idempotent: null,
+        timeline: [],
+        timers: [],
+        outbox: [],
+        service: { ids: [], next: false },
+        tenant: { ids: [], next: false },
+        afterAsc: { ids: [makeIncident(3).id] },
+        afterDesc: { ids: [id, makeIncident(1).id] },
+        fromNothing: { ids: [1, 2, 3].map((n) => makeIncident(n).id) },
+        timer: 1,
+        message: ['pending'],
+      });
+      expect(ValidationError.isInstance(found.badQuery)).toBe(true);
+    });
+
+    test('free text holding U+0000 is stored with U+FFFD: a failed delivery settles, a claim owner works', async () => {
+      const store = fresh();
+      await seed(store);
+      const owner = 'host\u0000pid';
+      const messages = await store.claimOutbox(T0, { ...CLAIM, owner });
+      expect(messages.map((m) => m.owner)).toEqual([owner, owner, owner]);
+      await store.settleOutbox(msgId(1), owner, { type: 'retry', at: T0 + 1000, error: 'HTTP 500: \u0000bad' });
+      await store.settleOutbox(msgId(2), owner, { type: 'dead', error: 'gone\u0000' });
+      await store.settleOutbox(msgId(3), owner, { type: 'delivered', at: T0 });
+      const settled = await Promise.all([1, 2, 3].map(async (n) => (await store.outbox(makeIncident(n).id))[0]));
+      expect(settled.map((m) => [m?.status, m?.lastError, m?.attempts])).toEqual([
+        ['pending', 'HTTP 500: \uFFFDbad', 1],
+        ['dead', 'gone\uFFFD', 1],
+        ['delivered', undefined, 1],
+      ]);
+      // Settled, so never sent again.
+      expect(await store.claimOutbox(T0, CLAIM)).toEqual([]);
+      const timers = await store.claimTimers(T0, { ...CLAIM, owner });
+      expect(timers).toHaveLength(3);
+      await store.completeTimer(timers[0]?.id as string, owner);
+      expect(await store.timers(makeIncident(1).id)).toEqual([]);
+    });
+
+    test('a commit that would store U+0000 in a column is a StoreError naming it, before any transaction', async () => {
+      const schema = freshSchema();
+      let connects = 0;
+      const counting: PgPoolLike = {
+        query: (config) => pool.query(config),
+        connect: () => {
+          connects += 1;
+          return pool.connect();
+        },
+      };
+      const store = postgresStore(counting, { schema });
+      await seed(store);
+      const before = await inspect(store);
+      const connectsBefore = connects;
+      const incident = makeIncident(4);
+      const base = commitOf(incident, 0, {
+        entries: [note(incident.id, 1)],
+        timers: { set: [timer(incident, 'escalation', T0)] },
+        outbox: [message(msgId(4), incident)],
+      });
+      const cases: [string, Commit][] = [
+        ['incident.id', commitOf({ ...incident, id: `${incident.id}\u0000` }, 0)],
+        ['incident.service', { ...base, incident: { ...incident, service: 'api\u0000' } }],
+        ['incident.tenant', { ...base, incident: { ...incident, tenant: '\u0000' } }],
+        ['incident.dedupKey', { ...base, incident: { ...incident, dedupKey: 'alert:\u0000' } }],
+        ['incident.category', { ...base, incident: { ...incident, category: 'x\u0000' } }],
+        [
+          'timers.set[0].id',
+          { ...base, timers: { set: [{ ...timer(incident, 'escalation', T0), id: 't\u0000' }], cancel: [] } },
+        ],
+        ['outbox[0].id', { ...base, outbox: [message(`${msgId(4)}\u0000`, incident)] }],
+        ['outbox[0].channel', { ...base, outbox: [message(msgId(4), incident, { channel: 'web\u0000hook' })] }],
+        ['idempotency.key', { ...base, idempotency: { key: 'k\u0000', fingerprint: 'f' } }],
+        ['idempotency.fingerprint', { ...base, idempotency: { key: 'k', fingerprint: 'f\u0000' } }],
+      ];
+      for (const [where, change] of cases) {
+        const error = await store.commit(change).catch((err: unknown) => err);
+        expect(StoreError.isInstance(error), where).toBe(true);
+        expect((error as Error).message, where).toBe(
+          `Invalid commit: PostgreSQL text cannot hold U+0000 in ${where}; nothing was written`,
+        );
+      }
+      expect(connects).toBe(connectsBefore);
+      expect(await inspect(store)).toEqual(before);
+      // A timer id that no stored timer can have is cancelled like any unknown one: nothing to do.
+      await store.commit({ ...base, timers: { set: [], cancel: ['t\u0000'], fired: 'u\u0000' } });
+      expect(await store.load(incident.id)).toEqual(incident);
+    });
+  });
+
+  describe('bad data never stops the rest', () => {
+    test('a commit whose incident fails the schema is a StoreError and writes nothing', async () => {
+      const store = fresh();
+      const incident = makeIncident(1);
+      await store.commit(commitOf(incident, 0, { entries: [note(incident.id, 1)] }));
+      const before = await inspect(store);
+      await expect(
+        store.commit(
+          commitOf({ ...incident, status: 'exploded' as never, version: 2, lastSeq: 2 }, 1, {
+            entries: [note(incident.id, 2)],
+            outbox: [message(msgId(1), incident)],
+          }),
+        ),
+      ).rejects.toSatisfy(
+        (err) =>
+          StoreError.isInstance(err) &&
+          err.incidentId === incident.id &&
+          /fails the incident schema at status/.test(err.message),
+      );
+      expect(await inspect(store)).toEqual(before);
+    });
+
+    test('a claimed message with an unreadable payload goes dead naming its incident; the others are claimed', async () => {
+      const store = fresh();
+      for (const n of [1, 2, 3]) {
+        const incident = makeIncident(n);
+        await store.commit(
+          commitOf(incident, 0, { entries: [note(incident.id, 1)], outbox: [message(msgId(n), incident)] }),
+        );
+      }
+      const broken = makeIncident(2).id;
+      await pool.query(`UPDATE "${store.schema}".outbox SET payload = '{not json' WHERE id = $1`, [msgId(2)]);
+      const claimed = await store.claimOutbox(T0, { limit: 10, leaseMs: 60_000, owner: 'w' });
+      expect(claimed.map((m) => m.id)).toEqual([msgId(1), msgId(3)]);
+      const { rows } = await pool.query(
+        `SELECT status, last_error, attempts, owner FROM "${store.schema}".outbox WHERE id = $1`,
+        [msgId(2)],
+      );
+      expect(rows).toEqual([{ status: 'dead', last_error: expect.any(String), attempts: 1, owner: null }]);
+      expect(rows[0].last_error).toContain(`incident "${broken}" is corrupt`);
+      expect(await store.claimOutbox(T0 + 120_000, { limit: 10, leaseMs: 60_000, owner: 'w' })).toHaveLength(2);
+    });
+  });
+
   describe('LISTEN/NOTIFY wake-ups', () => {
     test('a commit that adds timers or messages wakes listeners of every store on the channel', async () => {
       const schema = freshSchema();
@@ -372,6 +567,70 @@ describePg('postgresStore', () => {
       await pool.query(`NOTIFY "ik_test_reconnect", '42'`);
       await woken;
       expect(heard).toEqual([null, 42]);
+      await stop();
+      await store.close();
+    });
+
+    test('each onWake call is its own subscription, even for the same listener', async () => {
+      const store = fresh({ notify: true });
+      await store.ready();
+      const heard: (number | null)[] = [];
+      const listener = (at: number | null) => heard.push(at);
+      // Subscribed last, so called last: once it hears a notification, every listener has.
+      let wake: () => void = () => {};
+      const sentinel = () => wake();
+      const notified = async (payload: number) => {
+        const woken = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        await pool.query(`NOTIFY "${store.schema}", '${payload}'`);
+        await woken;
+      };
+      const first = await wakeOf(store)(listener);
+      const second = await wakeOf(store)(listener);
+      const last = await wakeOf(store)(sentinel);
+      await notified(1);
+      expect(heard).toEqual([1, 1]);
+      await first();
+      await first();
+      await notified(2);
+      expect(heard).toEqual([1, 1, 2]);
+      await second();
+      await notified(3);
+      expect(heard).toEqual([1, 1, 2]);
+      await last();
+      for (let i = 0; i < 50 && (await listening(store.schema)) > 0; i++) await delay(20);
+      expect(await listening(store.schema)).toBe(0);
+      await store.close();
+    });
+
+    test('when listening cannot start, onWake rejects with nothing subscribed, and a later call listens', async () => {
+      let refuse = false;
+      const flaky: PgPoolLike = {
+        query: (config) => pool.query(config),
+        connect: async () => {
+          if (refuse) throw new Error('too many clients already');
+          return pool.connect();
+        },
+      };
+      const store = postgresStore(flaky, { schema: freshSchema(), notify: true });
+      await store.ready();
+      const failed: (number | null)[] = [];
+      refuse = true;
+      await expect(wakeOf(store)((at) => failed.push(at))).rejects.toSatisfy(
+        (err) => StoreError.isInstance(err) && /too many clients/.test((err as Error).message),
+      );
+      // Using the store revives nothing: nobody is subscribed.
+      await store.nextDueAt(0);
+      refuse = false;
+      let wake: (at: number | null) => void = () => {};
+      const heard = new Promise<number | null>((resolve) => {
+        wake = resolve;
+      });
+      const stop = await wakeOf(store)((at) => wake(at));
+      await pool.query(`NOTIFY "${store.schema}", '5'`);
+      expect(await heard).toBe(5);
+      expect(failed).toEqual([]);
       await stop();
       await store.close();
     });

@@ -1,14 +1,24 @@
 import { ConcurrencyError, IncidentKitError, StoreError } from '../../domain/errors.js';
+import { openDedupKey } from '../../domain/incident.js';
 import type { Commit, IdempotencyKey, TimerRecord } from '../../ports/store.js';
-import { type ImportedCommit, importCommit, readCommitHeader } from '../commit-input.js';
-import { INCIDENT_COLUMNS, incidentColumnValues } from '../sql/rows.js';
+import {
+  type CommitHeader,
+  checkVersion,
+  dedupKeyTaken,
+  type ImportedCommit,
+  importCommit,
+  readCommitHeader,
+} from '../commit-input.js';
+import { checkIncidentForWrite, INCIDENT_COLUMNS, incidentColumnValues } from '../sql/rows.js';
 import { constraintOf, driverError, inTransaction, type Statement, sqlState, statements } from './driver.js';
 import type { PostgresTables } from './migrations.js';
+import { checkCommitText, hasNul } from './text.js';
 import type { PgPoolClientLike, PgPoolLike } from './types.js';
 
 // `IncidentStore.commit` in four round trips: BEGIN; read and lock the incident (and look up the
 // idempotency key); one statement that writes everything (data-modifying CTEs over arrays);
-// COMMIT. The checks are those of the memory store, in the same order, with the same errors.
+// COMMIT. The checks are the other stores' (stores/commit-input.ts, checkIncidentForWrite), in the
+// same order, with the same errors.
 
 /** The SQL of a commit for one schema, built once per store. */
 export type CommitStatements = Record<'read' | 'create' | 'update', Statement>;
@@ -69,14 +79,7 @@ export function commitStatements(t: PostgresTables, prepare: boolean): CommitSta
 /** The parameters of the write statement. */
 function writeValues(imported: ImportedCommit, timelineLength: number, idempotency: IdempotencyKey | undefined) {
   const { incident, entries, timers, outbox } = imported;
-  let columns: unknown[];
-  try {
-    columns = incidentColumnValues(incident, timelineLength + entries.length, (b) => b);
-  } catch (cause) {
-    throw new StoreError(`Invalid commit: incident "${incident.id}" cannot be indexed (${String(cause)})`, {
-      cause,
-    });
-  }
+  const columns = incidentColumnValues(incident, timelineLength + entries.length, (b) => b);
   // A timer set twice in one commit: the last one wins. A timer that is set is replaced, not deleted.
   const set = new Map<string, TimerRecord>();
   for (const timer of timers.set) {
@@ -85,7 +88,10 @@ function writeValues(imported: ImportedCommit, timelineLength: number, idempoten
   }
   const deleted = new Set(timers.cancel);
   if (timers.fired !== undefined) deleted.add(timers.fired);
-  for (const id of set.keys()) deleted.delete(id);
+  for (const id of deleted) {
+    // Set again, or an id no stored timer can have: nothing to delete.
+    if (set.has(id) || hasNul(id)) deleted.delete(id);
+  }
   const armed = [...set.values()];
   return [
     incident.id,
@@ -126,27 +132,25 @@ export interface CommitTarget {
 
 /** What the failed commit had read, to explain a constraint violation. */
 interface Attempt {
-  id: string;
-  expected: number;
+  header: CommitHeader;
+  /** The stored version read by the commit (null: absent). */
   actual: number | null;
+  /** The open dedup key the commit writes. */
   dedupKey: string | null;
-  key: string | undefined;
   /** The statement that failed was COMMIT: if the connection broke there, the outcome is unknown. */
   committing: boolean;
 }
 
-/** Writes `change` atomically (see `IncidentStore.commit`). */
+/**
+ * Writes `change` atomically (see `IncidentStore.commit`). A commit that would store U+0000 in a
+ * column fails before the transaction starts.
+ */
 export async function commitPostgres(target: CommitTarget, change: Commit): Promise<void> {
-  const { id, expectedVersion: expected, idempotency } = readCommitHeader(change);
+  const header = readCommitHeader(change);
+  checkCommitText(change);
+  const { id, idempotency } = header;
   const sql = target.statements;
-  const attempt: Attempt = {
-    id,
-    expected,
-    actual: null,
-    dedupKey: null,
-    key: idempotency?.key,
-    committing: false,
-  };
+  const attempt: Attempt = { header, actual: null, dedupKey: null, committing: false };
   await inTransaction(
     target.pool,
     async (client) => {
@@ -154,29 +158,11 @@ export async function commitPostgres(target: CommitTarget, change: Commit): Prom
       const row = read.rows[0] ?? {};
       const actual = row.version == null ? null : Number(row.version);
       attempt.actual = actual;
-      if (row.key_used === true) {
-        throw new ConcurrencyError(
-          id,
-          expected,
-          actual,
-          `The idempotency key "${idempotency?.key}" was already used by an earlier commit; nothing was written`,
-        );
-      }
-      if (expected === 0) {
-        if (actual !== null) {
-          throw new ConcurrencyError(
-            id,
-            expected,
-            actual,
-            `Incident "${id}" already exists (version ${actual}); it cannot be created again`,
-          );
-        }
-      } else if (actual !== expected) {
-        throw new ConcurrencyError(id, expected, actual);
-      }
+      checkVersion(header, actual, row.key_used === true);
       const timelineLength = actual === null ? 0 : Number(row.timeline_length);
       const imported = importCommit(change, { lastEntry: undefined, timelineLength, outboxIdTaken: () => false });
-      attempt.dedupKey = imported.incident.dedupKey ?? null;
+      checkIncidentForWrite(imported.incident);
+      attempt.dedupKey = openDedupKey(imported.incident);
       const values = writeValues(imported, timelineLength, idempotency);
       await client.query({ ...(actual === null ? sql.create : sql.update), values });
       const due = target.channel === null ? null : earliestDue(imported);
@@ -188,20 +174,36 @@ export async function commitPostgres(target: CommitTarget, change: Commit): Prom
   );
 }
 
-/** Turns a failed commit's error into the port's typed errors. */
+/** The error `checkVersion` throws for this stored state, or undefined if it accepts it. */
+function versionError(header: CommitHeader, actual: number | null, idempotencyKeyUsed: boolean): unknown {
+  try {
+    checkVersion(header, actual, idempotencyKeyUsed);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+/**
+ * Turns a failed commit's error into the port's typed errors. A unique violation means another
+ * commit got there first: the errors are those `checkVersion` and `dedupKeyTaken` give for what
+ * it wrote, looked up after the rollback.
+ */
 async function explain(
   error: unknown,
   client: PgPoolClientLike | null,
   tables: PostgresTables,
   attempt: Attempt,
 ): Promise<unknown> {
-  const { id, expected, actual } = attempt;
+  const { header, actual } = attempt;
+  const { id, expectedVersion: expected } = header;
+  const what = `commit of incident "${id}"`;
   if (IncidentKitError.isInstance(error)) return error;
   const state = sqlState(error);
   if (state === undefined) {
     // No SQLSTATE: the connection failed. At COMMIT, the server may have committed before it did.
     const when = attempt.committing ? ' (the connection failed at COMMIT: it may or may not have been written)' : '';
-    return driverError(`commit of incident "${id}"${when}`, error);
+    return driverError(`${what}${when}`, error);
   }
   const lookup = async (text: string, values: unknown[]): Promise<Record<string, unknown> | undefined> => {
     if (client === null) return undefined;
@@ -213,39 +215,35 @@ async function explain(
   };
   if (state === '23505') {
     const constraint = constraintOf(error);
-    if (constraint === 'idempotency_pkey') {
-      return new ConcurrencyError(
-        id,
-        expected,
-        actual,
-        `The idempotency key "${attempt.key}" was already used by an earlier commit; nothing was written`,
-      );
-    }
+    if (constraint === 'idempotency_pkey') return versionError(header, actual, true) ?? driverError(what, error);
     if (actual === null) {
       // A create that raced another create of the same id: the sub-statements of the write run in
       // no fixed order, so the first violation may be on any of its tables.
       const row = await lookup(`SELECT version FROM ${tables.incidents} WHERE id = $1`, [id]);
-      if (row !== undefined || constraint === 'incidents_pkey') {
-        const now = row?.version == null ? null : Number(row.version);
+      if (row !== undefined) return versionError(header, Number(row.version), false) ?? driverError(what, error);
+      if (constraint === 'incidents_pkey') {
+        // It exists, at a version the look-up could not read.
         return new ConcurrencyError(
           id,
           expected,
-          now,
-          `Incident "${id}" already exists (version ${now ?? 'unknown'}); it cannot be created again`,
+          null,
+          `Incident "${id}" was created by a concurrent commit; nothing was written, reload and retry`,
         );
       }
     }
-    if (constraint === 'incidents_open_dedup_key') {
+    const key = attempt.dedupKey;
+    if (constraint === 'incidents_open_dedup_key' && key !== null) {
       const row = await lookup(`SELECT id FROM ${tables.incidents} WHERE open_dedup_key = $1 AND id <> $2 LIMIT 1`, [
-        attempt.dedupKey,
+        key,
         id,
       ]);
-      const holder = typeof row?.id === 'string' ? `Incident "${row.id}"` : 'Another incident';
+      if (typeof row?.id === 'string') return dedupKeyTaken(header, actual, row.id, key);
+      // The holder closed since, or the look-up failed.
       return new ConcurrencyError(
         id,
         expected,
         actual,
-        `${holder} is already open with dedup key "${attempt.dedupKey}"; nothing was written`,
+        `Another incident held the dedup key "${key}" when this commit ran; nothing was written, reload and retry`,
       );
     }
     if (constraint === 'outbox_pkey') {
@@ -266,5 +264,5 @@ async function explain(
       `The commit of incident "${id}" lost a race in PostgreSQL (${why}); nothing was written, reload and retry`,
     );
   }
-  return driverError(`commit of incident "${id}"`, error);
+  return driverError(what, error);
 }

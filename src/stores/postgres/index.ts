@@ -35,17 +35,19 @@ import type {
   Page,
   TimerRecord,
 } from '../../ports/store.js';
-import { ClaimSchema, InstantMsSchema, OutcomeSchema, TimelineOptionsSchema } from '../port-inputs.js';
+import { bySoonest, claimArgs, InstantMsSchema, OutcomeSchema, TimelineOptionsSchema } from '../port-inputs.js';
 import { selectIncidents } from '../sql/query.js';
 import {
   type OutboxRow,
   outboxRecord,
+  readClaimedOutbox,
   readEntry,
   readIncident,
   readPage,
   type TimerRow,
   timerRecord,
 } from '../sql/rows.js';
+import { columnList, OUTBOX_COLUMNS, outboxLineHead, TIMER_COLUMNS } from '../sql/statements.js';
 import { commitPostgres, commitStatements } from './commit.js';
 import { driverError, type Statement, statements } from './driver.js';
 import {
@@ -57,6 +59,7 @@ import {
   postgresTables,
 } from './migrations.js';
 import { type Unsubscribe, type WakeListener, wakeHub } from './notify.js';
+import { hasNul, nulFreeQuery, storableText } from './text.js';
 import type { PgPoolLike } from './types.js';
 
 export {
@@ -95,6 +98,14 @@ export interface PostgresStoreOptions {
    * earliest instant they become due, and {@link PostgresStore.onWake} delivers these to listeners
    * in every process. Polling `nextDueAt` and the claims stays the source of truth; this only
    * lets an idle worker wake up early.
+   *
+   * Costs to weigh: PostgreSQL takes a lock that is global to the whole cluster (every database
+   * of the server) at the COMMIT of each transaction that sent a `NOTIFY`, to queue notifications
+   * in commit order. Notifying commits (most of the kit's commits add messages) therefore
+   * serialize at COMMIT, with each other and with other applications' notifying transactions on
+   * the server: under a heavy write load, measure before turning this on. Listening (see
+   * {@link PostgresStore.onWake}) needs a session connection: LISTEN does not work through
+   * PgBouncer in transaction (or statement) mode; give the pool a direct or session-mode URL.
    */
   notify?: boolean | { channel?: string };
   /**
@@ -140,27 +151,27 @@ export interface PostgresStore extends IncidentStore {
    * Present with the `notify` option: subscribes `listener` to wake-ups (the kit's worker loop
    * does while it runs), called with the earliest due instant whenever a commit, in any process, adds
    * timers or outbox messages, and with `null` if the listening connection was lost (poll now).
-   * Resolves once listening, with a function that unsubscribes. The first subscription holds one
-   * connection of the pool until the last one ends or the store is closed; a lost connection is
-   * re-established by the next use of the store. A throwing listener is ignored.
+   * Resolves once listening, with a function that ends this subscription (each call is its own
+   * subscription, even for a listener already subscribed). A throwing listener is ignored.
+   *
+   * The first subscription holds one connection of the pool, a session connection (not PgBouncer
+   * in transaction mode, see {@link PostgresStoreOptions.notify}), until the last one ends or the
+   * store is closed. Once listening, a lost connection is re-established by the next use of the
+   * store, and subscriptions stay. If listening cannot start (no connection, LISTEN refused), the
+   * promise rejects with a `StoreError` and nothing stays subscribed: call `onWake` again later
+   * (the kit's worker retries while it runs).
    */
   onWake?(listener: WakeListener): Promise<Unsubscribe>;
   /** Stops wake-ups and releases their connection. The pool is yours: it is not ended. */
   close(): Promise<void>;
 }
 
-const bySoonest = (a: TimerRecord, b: TimerRecord) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
 /** The SQL of the reads, claims and settles of one schema. */
 function readTexts(t: PostgresTables) {
-  const timerColumns = 'id, incident_id, name, due_at';
-  const outboxColumns =
-    'id, incident_id, channel, audience, payload, created_at, available_at, status, attempts, last_error, delivered_at';
+  const timerColumns = columnList(TIMER_COLUMNS);
+  const outboxColumns = columnList(OUTBOX_COLUMNS);
   /** A pending message `p` with no earlier pending message in its incident-and-channel line. */
-  const lineHead = `p.status = 'pending' AND NOT EXISTS (
-    SELECT 1 FROM ${t.outbox} AS e
-    WHERE e.status = 'pending' AND e.incident_id = p.incident_id AND e.channel = p.channel AND e.id < p.id)`;
+  const lineHead = `p.status = 'pending' AND ${outboxLineHead(t.outbox, 'p')}`;
   return {
     load: `SELECT record FROM ${t.incidents} WHERE id = $1`,
     nextNumber: `SELECT nextval('${t.numbers}') AS n`,
@@ -176,7 +187,7 @@ function readTexts(t: PostgresTables) {
         ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
       ) AS c
       WHERE t.id = c.id
-      RETURNING ${timerColumns.replace(/(\w+)/g, 't.$1')}`,
+      RETURNING ${columnList(TIMER_COLUMNS, 't')}`,
     completeTimer: `DELETE FROM ${t.timers} WHERE id = $1 AND owner = $2`,
     claimOutbox: `
       UPDATE ${t.outbox} AS o SET owner = $3, lease_until = $4
@@ -186,7 +197,7 @@ function readTexts(t: PostgresTables) {
         ORDER BY p.id LIMIT $2 FOR UPDATE OF p SKIP LOCKED
       ) AS c
       WHERE o.id = c.id
-      RETURNING ${outboxColumns.replace(/(\w+)/g, 'o.$1')}`,
+      RETURNING ${columnList(OUTBOX_COLUMNS, 'o')}`,
     settleOutbox: `
       UPDATE ${t.outbox} SET attempts = attempts + 1, owner = NULL, lease_until = 0, status = $3,
         available_at = coalesce($4, available_at), last_error = coalesce($5, last_error),
@@ -225,7 +236,14 @@ function readTexts(t: PostgresTables) {
  *   workers never claim a row twice and never wait for each other.
  * - **Corrupt rows** (invalid JSON, a record that fails the schema, e.g. after a manual edit) make
  *   `load()` throw a `StoreError` whose `incidentId` names the incident; a query leaves them out of
- *   `items` and reports them in `errors`.
+ *   `items` and reports them in `errors`. A claimed outbox message whose payload cannot be read is
+ *   settled `dead` with the error as `lastError`, and the claim returns the others. A commit
+ *   whose incident fails the schema is refused (`StoreError`, nothing written).
+ * - **U+0000**, which PostgreSQL `text` cannot hold: a commit that would store it in a column (an
+ *   id, a filter field, a dedup or idempotency key, a timer name, a channel...) is refused with a
+ *   `StoreError` before its transaction; look-ups by a value holding it find nothing, as in the
+ *   other stores; in free text (error messages, claim owners) it is stored as U+FFFD. Records,
+ *   entries and payloads are JSON text, where it is escaped.
  * - The pool is yours: `close()` never ends it.
  *
  * @param pool A `pg.Pool` (or anything shaped like {@link PgPoolLike}). Size it for your
@@ -273,12 +291,21 @@ export function postgresStore(pool: PgPoolLike, options: PostgresStoreOptions = 
     }
   }
 
+  /** The answer of a look-up that needs no query, once the tables are ready, as for any call. */
+  async function nothing<T>(value: T): Promise<T> {
+    if (!prepared) await ready();
+    return value;
+  }
+
   return {
     contract: 'incidentkit.store/1',
     schema,
     ready,
 
+    // A string holding U+0000 is no stored id or key (PostgreSQL text cannot hold one): look-ups by
+    // it find nothing, as in the other stores, without asking the database (which would refuse it).
     async load(id: string): Promise<Incident | null> {
+      if (hasNul(id)) return nothing(null);
       const [row] = await rows(`load of incident "${id}"`, sql.load, [id]);
       return row === undefined ? null : readIncident(id, row.record);
     },
@@ -295,6 +322,7 @@ export function postgresStore(pool: PgPoolLike, options: PostgresStoreOptions = 
     },
 
     async idempotent(key: string): Promise<IdempotencyRecord | null> {
+      if (hasNul(key)) return nothing(null);
       const [row] = await rows(`idempotency key "${key}" look-up`, sql.idempotent, [key]);
       if (row === undefined) return null;
       return {
@@ -305,7 +333,9 @@ export function postgresStore(pool: PgPoolLike, options: PostgresStoreOptions = 
     },
 
     async query(q: IncidentQuery): Promise<Page<Incident>> {
-      const select = selectIncidents(q, tables.incidents, { param: (i) => `$${i}`, bool: (b) => b });
+      const query = nulFreeQuery(q);
+      if (query === 'none') return nothing({ items: [], nextCursor: null });
+      const select = selectIncidents(query, tables.incidents, { param: (i) => `$${i}`, bool: (b) => b });
       // Not prepared: the text varies with the filters.
       const found = await rows('query', { text: select.sql }, select.params);
       return readPage(found as { id: string; record: unknown }[], select.limit, select.order);
@@ -313,6 +343,7 @@ export function postgresStore(pool: PgPoolLike, options: PostgresStoreOptions = 
 
     async timeline(id, opts) {
       const options = parseInput(TimelineOptionsSchema, opts, 'timeline options');
+      if (hasNul(id)) return nothing([]);
       const found = await rows(`timeline of incident "${id}"`, sql.timeline, [
         id,
         options?.afterSeq ?? 0,
@@ -322,45 +353,63 @@ export function postgresStore(pool: PgPoolLike, options: PostgresStoreOptions = 
     },
 
     async findOpenByDedupKey(key: string): Promise<Incident | null> {
+      if (hasNul(key)) return nothing(null);
       const [row] = await rows(`dedup key "${key}" look-up`, sql.openByDedupKey, [key]);
       return row === undefined ? null : readIncident(String(row.id), row.record);
     },
 
     async timers(incidentId: string): Promise<TimerRecord[]> {
+      if (hasNul(incidentId)) return nothing([]);
       const found = await rows(`timers of incident "${incidentId}"`, sql.timers, [incidentId]);
       return (found as unknown as TimerRow[]).map(timerRecord);
     },
 
+    // Owners are free text, stored with U+FFFD for U+0000 (by claims, and so when completing and
+    // settling): the claim returns the owner as given.
     async claimTimers(now: number, opts: ClaimOptions): Promise<ClaimedTimer[]> {
-      const { limit, leaseMs, owner } = parseInput(ClaimSchema, { now, ...opts }, 'timer claim');
+      const { limit, owner, leaseUntil } = claimArgs(now, opts, 'timer claim');
       if (limit === 0) return [];
-      const leaseUntil = now + leaseMs;
-      const found = await rows('timer claim', sql.claimTimers, [now, limit, owner, leaseUntil]);
+      const found = await rows('timer claim', sql.claimTimers, [now, limit, storableText(owner), leaseUntil]);
       return (found as unknown as TimerRow[])
         .map((row) => ({ ...timerRecord(row), owner, leaseUntil }))
         .sort(bySoonest);
     },
 
     async completeTimer(id: string, owner: string) {
-      await rows(`completion of timer "${id}"`, sql.completeTimer, [id, owner]);
+      if (hasNul(id)) return nothing(undefined);
+      await rows(`completion of timer "${id}"`, sql.completeTimer, [id, storableText(owner)]);
     },
 
     async claimOutbox(now: number, opts: ClaimOptions): Promise<ClaimedOutbox[]> {
-      const { limit, leaseMs, owner } = parseInput(ClaimSchema, { now, ...opts }, 'outbox claim');
+      const { limit, owner, leaseUntil } = claimArgs(now, opts, 'outbox claim');
       if (limit === 0) return [];
-      const leaseUntil = now + leaseMs;
-      const found = await rows('outbox claim', sql.claimOutbox, [now, limit, owner, leaseUntil]);
-      return (found as unknown as OutboxRow[]).map((row) => ({ ...outboxRecord(row), owner, leaseUntil })).sort(byId);
+      const stored = storableText(owner);
+      const found = await rows('outbox claim', sql.claimOutbox, [now, limit, stored, leaseUntil]);
+      // A message whose payload cannot be read would block its line forever: it goes dead.
+      const { claimed, unreadable } = readClaimedOutbox(found as unknown as OutboxRow[], owner, leaseUntil);
+      for (const { id, error } of unreadable) {
+        await rows(`settling of unreadable outbox message "${id}"`, sql.settleOutbox, [
+          id,
+          stored,
+          'dead',
+          null,
+          storableText(error.message),
+          null,
+        ]);
+      }
+      return claimed;
     },
 
     async settleOutbox(id: string, owner: string, outcome: OutboxOutcome) {
       const result = parseInput(OutcomeSchema, outcome, 'outbox outcome');
+      if (hasNul(id)) return nothing(undefined);
+      const stored = storableText(owner);
       const values =
         result.type === 'delivered'
-          ? [id, owner, 'delivered', null, null, result.at]
+          ? [id, stored, 'delivered', null, null, result.at]
           : result.type === 'retry'
-            ? [id, owner, 'pending', result.at, result.error, null]
-            : [id, owner, 'dead', null, result.error, null];
+            ? [id, stored, 'pending', result.at, storableText(result.error), null]
+            : [id, stored, 'dead', null, storableText(result.error), null];
       await rows(`settling of outbox message "${id}"`, sql.settleOutbox, values);
     },
 
@@ -371,6 +420,7 @@ export function postgresStore(pool: PgPoolLike, options: PostgresStoreOptions = 
     },
 
     async outbox(incidentId: string): Promise<OutboxRecord[]> {
+      if (hasNul(incidentId)) return nothing([]);
       const found = await rows(`outbox of incident "${incidentId}"`, sql.outbox, [incidentId]);
       return (found as unknown as OutboxRow[]).map(outboxRecord);
     },

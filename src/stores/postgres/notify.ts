@@ -17,6 +17,11 @@ export type WakeListener = (at: number | null) => void;
 export type Unsubscribe = () => Promise<void>;
 
 export interface WakeHub {
+  /**
+   * Adds a subscription and resolves once listening. If listening cannot start, it rejects and
+   * nothing stays subscribed: the caller tries again. Each call is its own subscription, even
+   * for a listener already subscribed; its unsubscribe ends only that one.
+   */
   subscribe(listener: WakeListener): Promise<Unsubscribe>;
   /** Re-establishes a lost LISTEN connection while anyone listens; errors wait for the next call. */
   revive(): void;
@@ -24,13 +29,14 @@ export interface WakeHub {
 }
 
 export function wakeHub(pool: PgPoolLike, channel: string): WakeHub {
-  const listeners = new Set<WakeListener>();
+  // One entry per subscription, not per listener: the same function subscribed twice is two.
+  const subscriptions = new Set<{ listener: WakeListener }>();
   let client: PgPoolClientLike | null = null;
   let connecting: Promise<void> | null = null;
   let closed = false;
 
   const emit = (at: number | null) => {
-    for (const listener of [...listeners]) {
+    for (const { listener } of [...subscriptions]) {
       try {
         listener(at);
       } catch {
@@ -77,7 +83,7 @@ export function wakeHub(pool: PgPoolLike, channel: string): WakeHub {
       c.release(error instanceof Error ? error : true);
       throw driverError(`LISTEN "${channel}"`, error);
     }
-    if (closed || listeners.size === 0) {
+    if (closed || subscriptions.size === 0) {
       detach(c);
       c.release(true);
       return;
@@ -95,29 +101,35 @@ export function wakeHub(pool: PgPoolLike, channel: string): WakeHub {
 
   return {
     async subscribe(listener) {
-      if (closed) throw new StoreError('The store is closed: onWake() is no longer available');
-      listeners.add(listener);
+      const closedError = () => new StoreError('The store is closed: onWake() is no longer available');
+      if (closed) throw closedError();
+      const subscription = { listener };
+      subscriptions.add(subscription);
+      const end = () => {
+        subscriptions.delete(subscription);
+        if (subscriptions.size === 0) drop();
+      };
       try {
         await ensure();
       } catch (error) {
-        listeners.delete(listener);
+        end();
         throw error;
       }
+      if (closed) throw closedError();
       let done = false;
       return async () => {
         if (done) return;
         done = true;
-        listeners.delete(listener);
-        if (listeners.size === 0) drop();
+        end();
       };
     },
     revive() {
-      if (closed || listeners.size === 0 || client !== null || connecting !== null) return;
+      if (closed || subscriptions.size === 0 || client !== null || connecting !== null) return;
       ensure().catch(() => {});
     },
     async close() {
       closed = true;
-      listeners.clear();
+      subscriptions.clear();
       await connecting?.catch(() => {});
       drop();
     },
