@@ -18,8 +18,8 @@ import Database from 'better-sqlite3';
 import type { Commit, Incident } from 'incidentkit';
 import { migrateSqlite, sqliteStore } from 'incidentkit/sqlite';
 import { runPostgres } from './fixtures/postgres-bench.js';
-import { captureCommits, LIST_QUERY, manyIncidents } from './fixtures/store-workload.js';
-import { median, printTable, type Row, time } from './fixtures/timing.js';
+import { captureCommits, LIST_QUERY, manyIncidents, rawIncidentRow } from './fixtures/store-workload.js';
+import { printTable, type Row, rounds, row, time } from './fixtures/timing.js';
 
 // ---------------------------------------------------------------------------------------------
 // SQLite
@@ -51,24 +51,7 @@ function rawSqliteWriter(db: Database.Database): (change: Commit) => void {
     const i: Incident = change.incident;
     const length = (seqs.get(i.id) ?? 0) + change.entries.length;
     seqs.set(i.id, length);
-    const due = i.sla.clocks.filter((c) => !c.metAt && !c.breachedAt && !c.pausedAt && !c.stoppedAt);
-    const values = [
-      i.version,
-      length,
-      i.number,
-      i.status,
-      i.priority,
-      i.service,
-      i.environment,
-      i.tenant ?? null,
-      i.major ? 1 : 0,
-      i.category,
-      Date.parse(i.reportedAt),
-      i.sla.clocks.some((c) => c.breachedAt) ? 1 : 0,
-      due.length === 0 ? null : Math.min(...due.map((c) => Date.parse(c.dueAt))),
-      null,
-      JSON.stringify(i),
-    ];
+    const [, ...values] = rawIncidentRow(i, length, (b) => (b ? 1 : 0));
     if (change.expectedVersion === 0) insertIncident.run(i.id, ...values);
     else updateIncident.run(...values, i.id);
     for (const e of change.entries) insertEntry.run(i.id, e.seq, JSON.stringify(e));
@@ -93,36 +76,26 @@ function sqliteFile(): Database.Database {
   return db;
 }
 
-async function sqliteCommits(commits: Commit[], rounds: number): Promise<Row> {
-  const store: number[] = [];
-  const raw: number[] = [];
-  for (let round = 0; round < rounds; round++) {
+async function sqliteCommits(commits: Commit[], count: number): Promise<Row> {
+  const ms = await rounds(count, async () => {
     const a = sqliteFile();
-    const s = sqliteStore(a);
-    store.push(
-      await time(async () => {
-        for (const c of commits) await s.commit(c);
-      }),
-    );
+    const store = sqliteStore(a);
+    const ours = await time(async () => {
+      for (const c of commits) await store.commit(c);
+    });
     a.close();
     const b = sqliteFile();
     const write = rawSqliteWriter(b);
-    raw.push(
-      await time(async () => {
-        for (const c of commits) write(c);
-      }),
-    );
+    const raw = await time(async () => {
+      for (const c of commits) write(c);
+    });
     b.close();
-  }
-  return {
-    name: 'SQLite commit()',
-    ours: commits.length / median(store),
-    raw: commits.length / median(raw),
-    unit: 'commits/s',
-  };
+    return { ours, raw };
+  });
+  return row('SQLite commit()', 'commits/s', commits.length, ms);
 }
 
-async function sqliteList(template: Incident, rounds: number): Promise<Row> {
+async function sqliteList(template: Incident, count: number): Promise<Row> {
   const db = sqliteFile();
   const store = sqliteStore(db);
   const write = rawSqliteWriter(db);
@@ -145,27 +118,16 @@ async function sqliteList(template: Incident, rounds: number): Promise<Row> {
   const n = 200;
   const check = await store.query(q);
   if (check.items.length !== rawList().slice(0, 50).length) throw new Error('list and raw SQL disagree');
-  const ours: number[] = [];
-  const base: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    ours.push(
-      await time(async () => {
-        for (let i = 0; i < n; i++) await store.query(q);
-      }),
-    );
-    base.push(
-      await time(async () => {
-        for (let i = 0; i < n; i++) rawList();
-      }),
-    );
-  }
+  const ms = await rounds(count, async () => ({
+    ours: await time(async () => {
+      for (let i = 0; i < n; i++) await store.query(q);
+    }),
+    raw: await time(async () => {
+      for (let i = 0; i < n; i++) rawList();
+    }),
+  }));
   db.close();
-  return {
-    name: `SQLite query() over 100k (${check.items.length} rows)`,
-    ours: n / median(ours),
-    raw: n / median(base),
-    unit: 'pages/s',
-  };
+  return row(`SQLite query() over 100k (${check.items.length} rows)`, 'pages/s', n, ms);
 }
 
 // ---------------------------------------------------------------------------------------------
