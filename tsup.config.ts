@@ -6,6 +6,7 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
     sqlite: 'src/stores/sqlite/index.ts',
     postgres: 'src/stores/postgres/index.ts',
+    channels: 'src/channels/index.ts',
   },
   // The database drivers are optional peers: never bundled.
   external: ['better-sqlite3', 'pg'],

@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^incidentkit\/testing$/, replacement: src('testing/index.ts') },
       { find: /^incidentkit\/sqlite$/, replacement: src('stores/sqlite/index.ts') },
       { find: /^incidentkit\/postgres$/, replacement: src('stores/postgres/index.ts') },
+      { find: /^incidentkit\/channels$/, replacement: src('channels/index.ts') },
     ],
   },
   test: {

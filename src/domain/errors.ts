@@ -132,16 +132,19 @@ export class ChannelError extends IncidentKitError {
   readonly channel: string;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  /** The HTTP status the peer answered with, for HTTP channels. 410 means the endpoint is gone. */
+  readonly status: number | undefined;
 
   constructor(
     channel: string,
     message: string,
-    options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+    options: { retryable?: boolean; retryAfterMs?: number; status?: number; cause?: unknown } = {},
   ) {
     super('CHANNEL', `Channel "${channel}": ${message}`, { cause: options.cause });
     this.channel = channel;
     this.retryable = options.retryable ?? true;
     this.retryAfterMs = options.retryAfterMs;
+    this.status = options.status;
   }
 
   static override isInstance(value: unknown): value is ChannelError {
