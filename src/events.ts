@@ -40,6 +40,11 @@ export type IncidentKitEvents<C = CustomFields> = {
   'notification.delivered': (event: NotificationEvent) => void;
   'notification.failed': (event: NotificationEvent) => void;
   'notification.dead': (event: NotificationEvent) => void;
+  /**
+   * A channel's endpoint answered 410 Gone: this kit stops using the channel (its messages go
+   * dead) until the process restarts with a fixed configuration.
+   */
+  'channel.disabled': (event: { channel: string; error: unknown }) => void;
   error: (event: { error: unknown; stage: BackgroundStage; incidentId?: string }) => void;
 };
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConcurrencyError, parseInput } from './domain/errors.js';
+import { ChannelError, ConcurrencyError, parseInput } from './domain/errors.js';
 import { type Incident, isTerminal } from './domain/incident.js';
 import type { BackgroundStage } from './events.js';
 import { type DeliverySettings, deliver } from './notify/dispatcher.js';
@@ -68,6 +68,16 @@ export interface Worker {
 
 const MAX_TIMER_RETRIES = 3;
 
+/** Stands in for a channel whose endpoint is gone: every message goes dead without a request. */
+function goneChannel(name: string): Channel {
+  return {
+    name,
+    async send() {
+      throw new ChannelError(name, 'disabled: its endpoint answered 410 Gone', { retryable: false, status: 410 });
+    },
+  };
+}
+
 /** The kit's background side. Nothing here throws into callers: failures are emitted as `error`. */
 export function createWorker(deps: WorkerDeps): Worker {
   const { store, clock, delivery } = deps;
@@ -121,6 +131,9 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
   }
 
+  /** Channels whose endpoint answered 410 Gone, replaced by one that fails at once. */
+  const disabled = new Map<string, Channel>();
+
   async function runDue(): Promise<RunDueResult> {
     const result: RunDueResult = { timersFired: 0, timersSkipped: 0, delivered: 0, failed: 0, dead: 0 };
     // Timers first: firing one may enqueue messages (and, with zero delays, more due timers).
@@ -135,11 +148,17 @@ export function createWorker(deps: WorkerDeps): Worker {
     await drain(
       (now, opts) => store.claimOutbox(now, opts),
       async (message) => {
-        const { type, ...event } = await deliver(message, deps.channels.get(message.channel), store, delivery, () =>
-          clock.now(),
-        );
+        const gone = disabled.get(message.channel);
+        const channel = gone === undefined ? deps.channels.get(message.channel) : gone;
+        const outcome = await deliver(message, channel, store, delivery, () => clock.now());
+        const { type, ...event } = outcome;
         result[type]++;
         deps.emit(`notification.${type}`, event);
+        const error = outcome.type === 'dead' ? outcome.error : undefined;
+        if (gone === undefined && ChannelError.isInstance(error) && error.status === 410) {
+          disabled.set(message.channel, goneChannel(message.channel));
+          deps.emit('channel.disabled', { channel: message.channel, error });
+        }
       },
       'delivery',
     );

@@ -1,4 +1,4 @@
-import { createIncidentKit, type IncidentStore, memoryStore, StoreError } from 'incidentkit';
+import { ChannelError, createIncidentKit, type IncidentStore, memoryStore, StoreError } from 'incidentkit';
 import { FakeClock, RecordingChannel } from 'incidentkit/testing';
 import { describe, expect, test, vi } from 'vitest';
 import { TRIAGED_REPORT as REPORT } from '../support.js';
@@ -181,5 +181,32 @@ describe('worker loop', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  test('an endpoint that answers 410 Gone disables its channel: its messages go dead without requests', async () => {
+    let sends = 0;
+    const gone = {
+      name: 'gone',
+      async send() {
+        sends++;
+        throw new ChannelError('gone', 'HTTP 410 (the endpoint is gone)', { retryable: false, status: 410 });
+      },
+    };
+    const kit = createIncidentKit({ clock: new FakeClock(), channels: [gone] });
+    const disabled: string[] = [];
+    kit.on('channel.disabled', ({ channel }) => disabled.push(channel));
+    const first = await kit.report(REPORT);
+    const run = await kit.runDue();
+    expect(sends).toBe(1);
+    expect(disabled).toEqual(['gone']);
+    const second = await kit.report(REPORT);
+    const again = await kit.runDue();
+    expect(sends).toBe(1);
+    expect(disabled).toEqual(['gone']);
+    expect(run.dead + again.dead).toBe(
+      (await kit.store.outbox(first.id)).length + (await kit.store.outbox(second.id)).length,
+    );
+    for (const m of await kit.store.outbox(second.id))
+      expect(m).toMatchObject({ status: 'dead', lastError: expect.stringMatching(/410 Gone/) });
   });
 });
