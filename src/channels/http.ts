@@ -1,4 +1,5 @@
 import { ChannelError } from '../domain/errors.js';
+import { type Clock, systemClock } from '../ports/clock.js';
 
 // The HTTP transport of the built-in channels: one POST, classified into success or a
 // ChannelError the dispatcher understands. Endpoints carry secrets (Slack and Teams webhook
@@ -17,6 +18,8 @@ export interface HttpOptions {
   timeoutMs?: number;
   /** The `fetch` to use (default the global one), e.g. to add a proxy or for tests. */
   fetch?: typeof fetch;
+  /** Reads `Retry-After` dates against this clock (default the system clock). */
+  clock?: Clock;
 }
 
 /** The default attempt timeout of HTTP channels. */
@@ -69,7 +72,7 @@ export async function post(channel: string, request: HttpPost, options: HttpOpti
   const snippet = text.length > MAX_BODY_IN_ERROR ? `${text.slice(0, MAX_BODY_IN_ERROR)}...` : text;
   const detail = `HTTP ${status}${snippet ? `: ${snippet}` : ''}`;
   const retryable = status === 408 || status === 429 || status >= 500;
-  const wait = retryable ? retryAfterMs(response.headers.get('retry-after'), Date.now()) : undefined;
+  const wait = retryable ? retryAfterMs(response.headers.get('retry-after'), (options.clock ?? systemClock()).now()) : undefined;
   throw new ChannelError(channel, status === 410 ? `${detail} (the endpoint is gone)` : detail, {
     retryable,
     status,
