@@ -22,10 +22,71 @@ export interface HttpOptions {
   clock?: Clock;
 }
 
+/** Per-request transport settings a channel adds to {@link HttpOptions}. */
+export interface PostOptions extends HttpOptions {
+  /** More secrets (tokens, account ids) to blank out of error messages, besides the URL and headers. */
+  redact?: readonly string[];
+}
+
 /** The default attempt timeout of HTTP channels. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
 
 const MAX_BODY_IN_ERROR = 200;
+
+/** Headers whose values are not secret (and too common to blank out of a body). */
+const PLAIN_HEADERS = new Set(['accept', 'content-type', 'content-length', 'user-agent']);
+
+/** Shortest text worth blanking out: shorter fragments are too common to carry a secret. */
+const MIN_SECRET_LENGTH = 6;
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Everything secret about a request, longest first: the URL and its parts (path, query, path
+ * segments, query values, user info), header values and `extra`. A peer may echo them in an
+ * error body (e.g. Express's `Cannot POST /hooks/<token>`).
+ */
+function secretsOf(request: HttpPost, extra: readonly string[]): string[] {
+  const found = new Set<string>([request.url, ...extra]);
+  try {
+    const url = new URL(request.url);
+    found.add(url.href);
+    found.add(`${url.pathname}${url.search}`);
+    found.add(url.pathname);
+    found.add(url.search);
+    found.add(url.username);
+    found.add(url.password);
+    for (const segment of url.pathname.split('/')) found.add(segment);
+    for (const [key, value] of url.searchParams) {
+      found.add(value);
+      found.add(`${key}=${value}`);
+    }
+  } catch {
+    // Not a URL: fetch fails before sending, and the whole text is blanked out anyway.
+  }
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (!PLAIN_HEADERS.has(name.toLowerCase())) found.add(value);
+  }
+  const all = new Set<string>();
+  for (const text of found) {
+    for (const variant of [text, decoded(text), encodeURIComponent(text)]) {
+      if (variant.length >= MIN_SECRET_LENGTH) all.add(variant);
+    }
+  }
+  return [...all].sort((a, b) => b.length - a.length);
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('[redacted]');
+  return out;
+}
 
 /**
  * `Retry-After` in ms: delta-seconds or an HTTP date (relative to `now`), undefined when absent
@@ -43,9 +104,10 @@ export function retryAfterMs(value: string | null, now: number): number | undefi
  * Posts `request` and resolves with the response's text on a 2xx. Otherwise throws a
  * `ChannelError` (never naming the URL): network failures, timeouts, 408, 429 and 5xx are
  * retryable (with `Retry-After` honoured); any other status is permanent, 410 with `status: 410`
- * so that the endpoint can be disabled.
+ * so that the endpoint can be disabled. The peer's answer is quoted in the message with the URL,
+ * its parts, header values and `options.redact` blanked out.
  */
-export async function post(channel: string, request: HttpPost, options: HttpOptions = {}): Promise<string> {
+export async function post(channel: string, request: HttpPost, options: PostOptions = {}): Promise<string> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   const doFetch = options.fetch ?? fetch;
   let response: Response;
@@ -69,10 +131,13 @@ export async function post(channel: string, request: HttpPost, options: HttpOpti
   const text = await response.text().catch(() => '');
   if (response.ok) return text;
   const status = response.status;
-  const snippet = text.length > MAX_BODY_IN_ERROR ? `${text.slice(0, MAX_BODY_IN_ERROR)}...` : text;
+  const clean = text === '' ? '' : redact(text, secretsOf(request, options.redact ?? []));
+  const snippet = clean.length > MAX_BODY_IN_ERROR ? `${clean.slice(0, MAX_BODY_IN_ERROR)}...` : clean;
   const detail = `HTTP ${status}${snippet ? `: ${snippet}` : ''}`;
   const retryable = status === 408 || status === 429 || status >= 500;
-  const wait = retryable ? retryAfterMs(response.headers.get('retry-after'), (options.clock ?? systemClock()).now()) : undefined;
+  const wait = retryable
+    ? retryAfterMs(response.headers.get('retry-after'), (options.clock ?? systemClock()).now())
+    : undefined;
   throw new ChannelError(channel, status === 410 ? `${detail} (the endpoint is gone)` : detail, {
     retryable,
     status,
