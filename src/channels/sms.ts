@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ChannelError, ValidationError } from '../domain/errors.js';
 import type { Channel, RenderedMessage, SendContext } from '../ports/channel.js';
 import type { Clock } from '../ports/clock.js';
-import { post } from './http.js';
+import { post, withoutUserInfo } from './http.js';
 
 // --- Segments -------------------------------------------------------------------------------
 
@@ -162,6 +162,7 @@ const SmsChannelOptionsSchema = z
       .optional(),
     baseUrl: z
       .url({ protocol: /^https?$/, error: 'Must be an http(s) URL' })
+      .refine(withoutUserInfo, 'Must not contain user info (user:password@)')
       .default('https://api.twilio.com')
       .transform((url) => url.replace(/\/+$/, '')),
     timeoutMs: z.number().int().min(1).max(600_000).optional(),
@@ -207,7 +208,11 @@ export interface SmsChannelOptions {
   fetch?: typeof fetch;
   /** Cut the text to this many SMS parts (1 to 10). Default 3. See {@link fitSms}. */
   maxSegments?: number;
-  /** The text to send for a message. Default its plain `text` (which starts with the subject line). */
+  /**
+   * The text to send for a message. Default its plain `text` (which starts with the subject line).
+   * A render that throws (or returns something other than a string) fails the message for good;
+   * a `ChannelError` it throws is passed on as is.
+   */
   render?: (message: RenderedMessage) => string;
   /** Source of time for `Retry-After` dates. Default the system clock. */
   clock?: Clock;
@@ -228,6 +233,13 @@ const ENDPOINT_WIDE = new Set([401, 403, 404, 410]);
 
 function masked(phone: string): string {
   return `${phone.slice(0, 2)}${'*'.repeat(Math.max(0, phone.length - 6))}${phone.slice(-4)}`;
+}
+
+/** A `render` that throws fails the message for good; its own `ChannelError` passes through. */
+function renderError(channel: string, error: unknown): ChannelError {
+  if (ChannelError.isInstance(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ChannelError(channel, `render() failed: ${detail}`, { retryable: false, cause: error });
 }
 
 function detailOf(error: unknown, channel: string): string {
@@ -290,8 +302,8 @@ export function smsChannel(options: SmsChannelOptions): Channel {
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',
   };
+  const redact = [accountSid, authToken];
   const transport = {
-    redact: [accountSid, authToken],
     ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
     ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
@@ -311,13 +323,27 @@ export function smsChannel(options: SmsChannelOptions): Channel {
 
   async function sendTo(recipient: string, text: string): Promise<void> {
     const form = new URLSearchParams({ To: recipient, [sender]: from, Body: text });
-    await post(name, { url, headers, body: form.toString() }, transport);
+    // The number too: a peer may echo it (with or without the `+`), and errors only show it masked.
+    await post(
+      name,
+      { url, headers, body: form.toString() },
+      { ...transport, redact: [...redact, recipient, recipient.slice(1)] },
+    );
   }
 
   return {
     name,
     async send(message: RenderedMessage, ctx: SendContext) {
-      const raw = (opts.render ? opts.render(message) : message.text).trim() || message.subject.trim();
+      let rendered: string;
+      try {
+        rendered = opts.render ? opts.render(message) : message.text;
+      } catch (error) {
+        throw renderError(name, error);
+      }
+      if (typeof rendered !== 'string') {
+        throw new ChannelError(name, 'render() returned something other than a string', { retryable: false });
+      }
+      const raw = rendered.trim() || message.subject.trim();
       const { text } = fitSms(raw, maxSegments);
       const [only] = recipients;
       if (recipients.length === 1 && only !== undefined) return sendTo(only, text);

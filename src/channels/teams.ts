@@ -3,7 +3,7 @@ import { ChannelError, formatPath, parseInput } from '../domain/errors.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import type { Clock } from '../ports/clock.js';
 import { escapeCardText, titleAndBody, truncateEscaped } from './escape.js';
-import { post } from './http.js';
+import { post, withoutUserInfo } from './http.js';
 
 /**
  * An Adaptive Card element: `TextBlock`, `FactSet`, `Container`, ...
@@ -104,7 +104,9 @@ export const TeamsChannelOptionsSchema = z.strictObject({
    * The URL of a Teams Workflows flow "Post to a channel when a webhook request is received".
    * It is a secret (it carries the flow's signature): no error message, event or log names it.
    */
-  webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  webhookUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .refine(withoutUserInfo, 'must not contain user info (user:password@)'),
   /** Abort an attempt after this many ms (default 10,000); a timeout is retried. */
   timeoutMs: z.number().int().positive().optional(),
   /** The `fetch` to use (default the global one), e.g. to go through a proxy. */

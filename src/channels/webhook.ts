@@ -5,13 +5,16 @@ import type { Audience, TimelineEntry } from '../domain/timeline.js';
 import type { Channel, RenderedMessage, SendContext } from '../ports/channel.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { IncidentSummary } from '../ports/store.js';
-import { post } from './http.js';
+import { post, withoutUserInfo } from './http.js';
 
 // Standard Webhooks 1.0 (https://www.standardwebhooks.com): the sender signs
 // `${webhook-id}.${webhook-timestamp}.${body}` with HMAC-SHA256 under each `whsec_` secret.
 
 const SECRET_PREFIX = 'whsec_';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
+
+/** A `v1` signature: the padded standard base64 of an HMAC-SHA256 (32 bytes). */
+const SIGNATURE = /^[A-Za-z0-9+/]{43}=$/;
 
 /** Headers the channel sets itself: options may not override them. */
 const RESERVED_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type']);
@@ -57,7 +60,9 @@ const ClockSchema = z.custom<Clock>(
 const WebhookChannelOptionsSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100).default('webhook'),
-    url: z.url({ protocol: /^https?$/, error: 'Must be an http(s) URL' }),
+    url: z
+      .url({ protocol: /^https?$/, error: 'Must be an http(s) URL' })
+      .refine(withoutUserInfo, 'Must not contain user info (user:password@)'),
     ...SecretsShape,
     timeoutMs: z.number().int().min(1).max(600_000).optional(),
     fetch: z.custom<typeof fetch>((value) => typeof value === 'function', 'Must be a function').optional(),
@@ -349,12 +354,17 @@ export function verifyWebhook<T = WebhookBody>(options: VerifyWebhookOptions): T
     throw new WebhookVerificationError('timestamp_too_new', 'webhook-timestamp', 'Too far in the future');
   }
   // The signed content carries the header's text as sent.
-  const expected = keys.map((key) => signature(key, id, timestampText, opts.body));
+  // Compared as encoded text, as the standardwebhooks package does: Buffer.from(x, 'base64') is
+  // lenient (junk, the URL-safe alphabet, missing padding, trailing text, other padding bits),
+  // so only the exact padded base64 of the expected HMAC-SHA256 matches.
+  const expected = keys.map((key) => Buffer.from(signature(key, id, timestampText, opts.body).toString('base64')));
   let matched = false;
   for (const candidate of signatures.split(' ')) {
     const comma = candidate.indexOf(',');
     if (comma < 0 || candidate.slice(0, comma) !== 'v1') continue;
-    const given = Buffer.from(candidate.slice(comma + 1), 'base64');
+    const encoded = candidate.slice(comma + 1);
+    if (!SIGNATURE.test(encoded)) continue;
+    const given = Buffer.from(encoded);
     for (const want of expected) {
       if (given.length === want.length && timingSafeEqual(given, want)) matched = true;
     }

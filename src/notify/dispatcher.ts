@@ -22,6 +22,19 @@ export type DeliveryResult =
   | { type: 'failed'; message: ClaimedOutbox; error: unknown; retryAt: number }
   | { type: 'dead'; message: ClaimedOutbox; error: unknown };
 
+/**
+ * The longest `retryAfterMs` a failure can ask for (one day): anything longer, `Infinity` or
+ * `NaN` must not reach `settleOutbox`, where it would make the message unsettleable.
+ */
+const MAX_RETRY_AFTER_MS = 86_400_000;
+
+/** A channel's `retryAfterMs` as a finite wait: 0 when missing, negative or NaN, at most a day. */
+function retryAfterOf(error: unknown): number {
+  const value = ChannelError.isInstance(error) ? error.retryAfterMs : undefined;
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) return 0;
+  return Math.min(value, MAX_RETRY_AFTER_MS);
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -49,8 +62,7 @@ export async function deliver(
       await store.settleOutbox(message.id, message.owner, { type: 'dead', error: errorText(error) });
       return { type: 'dead', message: { ...message, attempts: attempt }, error };
     }
-    const retryAfter = ChannelError.isInstance(error) ? (error.retryAfterMs ?? 0) : 0;
-    const retryAt = now() + Math.max(wait, retryAfter);
+    const retryAt = now() + Math.max(wait, retryAfterOf(error));
     await store.settleOutbox(message.id, message.owner, { type: 'retry', at: retryAt, error: errorText(error) });
     return { type: 'failed', message: { ...message, attempts: attempt }, error, retryAt };
   }

@@ -108,6 +108,59 @@ describe('smsChannel: the request', () => {
     ]);
   });
 
+  test('a render that throws fails the message for good, without a request; its own ChannelError passes', async () => {
+    const peer = await sink();
+    const boom = smsChannel(
+      options(peer, {
+        render: () => {
+          throw new Error('template broke');
+        },
+      }),
+    );
+    const error = await failure(boom.send(message(), { attempt: 1, idempotencyKey: 'm' }));
+    expect(error).toMatchObject({ retryable: false, message: 'Channel "sms": render() failed: template broke' });
+    expect((error.cause as Error).message).toBe('template broke');
+
+    const own = new ChannelError('sms', 'not now', { retryAfterMs: 5_000 });
+    const passing = smsChannel(
+      options(peer, {
+        render: () => {
+          throw own;
+        },
+      }),
+    );
+    expect(await failure(passing.send(message(), { attempt: 1, idempotencyKey: 'm' }))).toBe(own);
+
+    const notText = smsChannel(options(peer, { render: (() => undefined) as unknown as () => string }));
+    const odd = await failure(notText.send(message(), { attempt: 1, idempotencyKey: 'm' }));
+    expect(odd.retryable).toBe(false);
+    expect(peer.requests).toHaveLength(0);
+  });
+
+  test('through a kit: a render that throws dead-letters the message after one attempt', async () => {
+    const peer = await sink();
+    const clock = new FakeClock();
+    const sms = smsChannel(
+      options(peer, {
+        clock,
+        render: () => {
+          throw new TypeError('oops');
+        },
+      }),
+    );
+    const { kit, advance } = createTestKit({ channels: [sms], clock });
+    const incident = await kit.report({
+      title: 'Checkout is down',
+      service: 'shop',
+      reporter: { name: 'Ana', kind: 'employee' },
+    });
+    expect(await advance('PT1H')).toMatchObject({ delivered: 0, failed: 0, dead: 1 });
+    expect(await kit.store.outbox(incident.id)).toMatchObject([
+      { status: 'dead', attempts: 1, lastError: 'Channel "sms": render() failed: oops' },
+    ]);
+    expect(peer.requests).toHaveLength(0);
+  });
+
   test('a long text arrives cut to maxSegments, UTF-8 encoded in the form', async () => {
     const peer = await sink();
     const text = `Checkout 🔥 ${'down '.repeat(100)}`;
@@ -287,9 +340,7 @@ describe('smsChannel: several recipients', () => {
     const channel = smsChannel(options(peer, { recipients: [R1, R2, R3] }));
     const error = await failure(channel.send(message(), { attempt: 1, idempotencyKey: 'msg_01' }));
     expect(error).toMatchObject({ retryable: false, status: 400 });
-    expect(error.message).toBe(
-      'Channel "sms": 2 of 3 recipients reached; +1******0102: HTTP 400: {"code":21211,"message":"Invalid To number"}',
-    );
+    expect(error.message).toBe('Channel "sms": 2 of 3 recipients reached; +1******0102: HTTP 400: {"code":21211}');
     expect(peer.requests.map((r) => form(r).To)).toEqual([R1, R2, R3]);
   });
 
@@ -349,6 +400,39 @@ describe('smsChannel: credentials never appear in errors', () => {
     expect(error.message).not.toContain(R1);
   });
 
+  test("a peer echoing the recipient's number: only quoted codes are shown, and the number is blanked out of them", async () => {
+    const peer = await sink(
+      { status: 400, body: `{"code":21211,"message":"The 'To' number ${R1} is not a valid phone number."}` },
+      { status: 400, body: `{"code":"${R2.slice(1)}"}` },
+      { status: 400, body: `Invalid number ${R3}` },
+    );
+    const channel = smsChannel(options(peer, { recipients: [R1, R2, R3] }));
+    const error = await failure(channel.send(message(), { attempt: 1, idempotencyKey: 'm' }));
+    expect(error.message).toBe(
+      'Channel "sms": 0 of 3 recipients reached; +1******0101: HTTP 400: {"code":21211}; ' +
+        '+1******0102: HTTP 400: {"code":"[redacted]"}; +1******0103: HTTP 400',
+    );
+    for (const number of [R1, R2, R3]) expect(error.message).not.toContain(number.slice(1));
+    expectNoCredentials(error);
+  });
+
+  test('a peer echoing the basic-auth header, the token in upper case or the account in a JSON code', async () => {
+    const basic = Buffer.from(`${SID}:${TOKEN}`).toString('base64');
+    const peer = await sink(
+      { status: 401, body: `Authorization: Basic ${basic}` },
+      { status: 401, body: TOKEN.toUpperCase() },
+      { status: 401, body: `{"code":"${SID.slice(0, 32)}","error":"${TOKEN.replace(/[^a-z_]/g, '')}"}` },
+      { status: 401, body: `{"code":"${SID.toUpperCase().slice(0, 32)}"}` },
+    );
+    for (let i = 0; i < 4; i++) {
+      const error = await failure(smsChannel(options(peer)).send(message(), { attempt: 1, idempotencyKey: `m${i}` }));
+      expect(error).toMatchObject({ retryable: false, status: 401 });
+      expectNoCredentials(error);
+      expect(error.message.toLowerCase()).not.toContain(SID.slice(0, 32).toLowerCase());
+      expect(error.message.toLowerCase()).not.toContain(TOKEN.toLowerCase());
+    }
+  });
+
   test('a timeout and a peer that is down', async () => {
     const hanging = await sink({ hang: true });
     const timeout = await failure(
@@ -372,6 +456,8 @@ describe('smsChannel: credentials never appear in errors', () => {
     ['an account SID that is not path-safe', { accountSid: `${SID}/../s3cr3t` }, 'accountSid'],
     ['an empty token', { authToken: '' }, 'authToken'],
     ['a base URL that is not http(s)', { baseUrl: `ftp://${SID}:${TOKEN}@example.com` }, 'baseUrl'],
+    ['a base URL with user info', { baseUrl: `https://${SID}:${TOKEN}@api.example.com` }, 'baseUrl'],
+    ['a base URL with a user name only', { baseUrl: `https://${SID}@api.example.com` }, 'baseUrl'],
     ['too many segments', { maxSegments: 11 }, 'maxSegments'],
     ['an unknown option', { password: TOKEN }, '(root)'],
   ])('bad options: %s is a ValidationError without credentials', (_name, extra, path) => {

@@ -206,6 +206,8 @@ describe('webhookChannel', () => {
       ['one bad secret of two', { url, secrets: [secret, 'whsec_s3cr3t%'] }, 'secrets[1]'],
       ['a URL that is not http(s)', { url: 'ftp://s3cr3t@example.com/x', secret }, 'url'],
       ['a URL that is not a URL', { url: 's3cr3t not a url', secret }, 'url'],
+      ['a URL with user info', { url: 'https://user:s3cr3t@example.com/hooks', secret }, 'url'],
+      ['a URL with a user name', { url: 'https://s3cr3t@example.com/hooks', secret }, 'url'],
       ['a header overriding the signature', { url, secret, headers: { 'Webhook-Signature': 's3cr3t' } }, 'headers'],
       ['a header value with a line break', { url, secret, headers: { 'x-a': 's3cr3t\r\nx-b: 1' } }, 'headers'],
       ['an unknown option', { url, secret, sekret: 's3cr3t' }, '(root)'],
@@ -280,6 +282,37 @@ describe('verifyWebhook', () => {
     };
     expect(verify({ headers: mixed })).toBeDefined();
     expect(verify({ secret: undefined, secrets: [other, secret], headers })).toBeDefined();
+  });
+
+  test('rejects lenient base64 the oracle rejects: junk, URL-safe alphabet, no padding, trailing text, other padding bits', () => {
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    // An id whose signature has a + or a /, so that the URL-safe variant differs.
+    let id = 'msg_9';
+    for (let i = 0; i < 200 && !/[+/]/.test(signed({ id })['webhook-signature'] ?? ''); i++) id = `msg_${i}`;
+    const headers = signed({ id });
+    const good = (headers['webhook-signature'] ?? '').slice(3);
+    expect(good).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(good).toMatch(/[+/]/);
+    const last = ALPHABET[ALPHABET.indexOf(good[42] ?? 'A') ^ 1] ?? '';
+    const variants = [
+      `${good}.x`,
+      `${good}junk`,
+      good.slice(0, -1),
+      good.replace(/\+/g, '-').replace(/\//g, '_'),
+      `${good.slice(0, 10)}*${good.slice(10)}`,
+      `${good.slice(0, 42)}${last}=`,
+    ];
+    for (const variant of variants) {
+      // The same bytes to a lenient decoder: only the text tells them apart.
+      expect(Buffer.from(variant, 'base64').equals(Buffer.from(good, 'base64'))).toBe(true);
+      const forged = { ...headers, 'webhook-signature': `v1,${variant}` };
+      expect(() => oracle.verify(body, forged)).toThrow();
+      expect(rejection({ headers: forged }).reason).toBe('no_matching_signature');
+    }
+    // The oracle's own signature still passes, alone or among the variants.
+    expect(verify({ headers })).toEqual(JSON.parse(body));
+    const among = { ...headers, 'webhook-signature': `${variants.map((v) => `v1,${v}`).join(' ')} v1,${good}` };
+    expect(verify({ headers: among })).toEqual(JSON.parse(body));
   });
 
   test('rejects a tampered body', () => {
@@ -385,7 +418,7 @@ describe('through a kit', () => {
     expect(peer.requests.map((r) => Number(r.headers['webhook-timestamp']) - start / 1000)).toEqual([0, 5, 305, 2_105]);
   });
 
-  test('a peer that answers 400 gets the message dead-lettered after one attempt', async () => {
+  test('a peer that answers 400 gets the message dead-lettered after one attempt, its prose not quoted', async () => {
     const peer = await sink({ status: 400, body: 'bad request' });
     const clock = new FakeClock();
     const { kit, advance } = createTestKit({
@@ -398,10 +431,63 @@ describe('through a kit', () => {
     expect(record).toMatchObject({
       status: 'dead',
       attempts: 1,
-      lastError: 'Channel "webhook": HTTP 400: bad request',
+      lastError: 'Channel "webhook": HTTP 400',
     });
     expect(peer.requests).toHaveLength(1);
   });
+});
+
+describe('Retry-After and retryAfterMs stay finite through a kit', () => {
+  const REPORT = { title: 'Checkout is down', service: 'shop', reporter: { name: 'Ana', kind: 'employee' } } as const;
+
+  test.each<[string, string, number]>([
+    ['a 400-digit Retry-After is ignored: the schedule applies', '9'.repeat(400), 5_000],
+    ['a Retry-After of a day is cut to an hour', '86400', 3_600_000],
+  ])('%s', async (_name, retryAfter, wait) => {
+    const peer = await sink({ status: 503, headers: { 'retry-after': retryAfter } }, { status: 200 });
+    const clock = new FakeClock();
+    const { kit, advance } = createTestKit({
+      channels: [webhookChannel({ url: peer.url, secret: newSecret(), clock })],
+      clock,
+    });
+    const retries: Array<number | undefined> = [];
+    kit.on('notification.failed', ({ retryAt }) => retries.push(retryAt));
+    const incident = await kit.report(REPORT);
+    const start = clock.now();
+    expect(await advance('PT2H')).toMatchObject({ delivered: 1, failed: 1, dead: 0 });
+    expect(retries).toEqual([start + wait]);
+    expect(await kit.store.outbox(incident.id)).toMatchObject([{ status: 'delivered', attempts: 2 }]);
+  });
+
+  test.each([Number.POSITIVE_INFINITY, Number.MAX_VALUE, Number.NaN, -5])(
+    'a channel failing with retryAfterMs %d is settled at a finite instant',
+    async (retryAfterMs) => {
+      const clock = new FakeClock();
+      let calls = 0;
+      const flaky = {
+        name: 'flaky',
+        async send() {
+          calls++;
+          if (calls === 1) throw new ChannelError('flaky', 'slow down', { retryAfterMs });
+        },
+      };
+      const { kit, advance } = createTestKit({ channels: [flaky], clock });
+      const retries: Array<number | undefined> = [];
+      kit.on('notification.failed', ({ retryAt }) => retries.push(retryAt));
+      const incident = await kit.report(REPORT);
+      const start = clock.now();
+      await advance('PT1S');
+      expect(retries).toHaveLength(1);
+      const [retryAt = Number.NaN] = retries;
+      expect(Number.isFinite(retryAt)).toBe(true);
+      expect(retryAt - start).toBeGreaterThanOrEqual(5_000);
+      expect(retryAt - start).toBeLessThanOrEqual(86_400_000);
+      const [record] = await kit.store.outbox(incident.id);
+      expect(record).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(await advance('P2D')).toMatchObject({ delivered: 1 });
+      expect(await kit.store.outbox(incident.id)).toMatchObject([{ status: 'delivered', attempts: 2 }]);
+    },
+  );
 });
 
 test('incidentkit/channels exports webhookChannel, verifyWebhook and WebhookVerificationError', () => {
