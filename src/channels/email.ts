@@ -8,14 +8,19 @@ import { renderEmailHtml } from './html.js';
  * `sendMail()` options, so that a nodemailer transporter fits as it is. `messageId`,
  * `inReplyTo` and `references` are full ids in angle brackets.
  *
+ * Addresses are `{ name, address }` objects, never strings: each is exactly one mailbox that
+ * {@link emailChannel} has checked, and nodemailer uses the objects as they are instead of parsing
+ * them as address lists (where a `,` or a line break could add recipients). `name` is the display
+ * name, without quotes, or `''`.
+ *
  * @example
  * ```ts
  * import type { MailMessage } from 'incidentkit/channels';
  *
  * // What a transport receives for the first message of incident 01J...Z:
  * const message: MailMessage = {
- *   from: 'incidents@example.com',
- *   to: ['oncall@example.com'],
+ *   from: { name: 'Incidents', address: 'incidents@example.com' },
+ *   to: [{ name: '', address: 'oncall@example.com' }],
  *   subject: 'INC-7 [P1] Checkout is down (open): reported by Ana (employee): Checkout is down',
  *   text: '...',
  *   html: '<!DOCTYPE html>...',
@@ -27,9 +32,9 @@ import { renderEmailHtml } from './html.js';
  * ```
  */
 export interface MailMessage {
-  from: string;
-  to: string[];
-  replyTo?: string;
+  from: { name: string; address: string };
+  to: { name: string; address: string }[];
+  replyTo?: { name: string; address: string };
   subject: string;
   text: string;
   html: string;
@@ -48,6 +53,8 @@ export interface MailMessage {
  * (`nodemailer.createTransport(...)`) or your own adapter. incidentkit never imports nodemailer,
  * and never reads or prints the transport's settings (credentials stay in the transport).
  * Rejections carrying nodemailer's `responseCode` / `code` are classified (see {@link emailChannel}).
+ * The result, when it is an object with nodemailer's `rejected` list of addresses (and `accepted`),
+ * says which recipients the server refused; any other result counts as sent to every recipient.
  *
  * @example
  * ```ts
@@ -90,6 +97,12 @@ export interface EmailContent {
 /**
  * Who receives a message: one address, a list, or (from `recipients`) none to skip it.
  *
+ * Each string is exactly one address: `name@example.com` or `Display Name <name@example.com>`
+ * (the name may be quoted: `"Doe, Jane" <jane@example.com>`). Lists in one string
+ * (`a@example.com, b@example.com`), groups (`team: a@example.com;`), comments, control characters
+ * and line or paragraph separators are refused. Quoted local parts (`"a b"@example.com`) and
+ * domain literals (`name@[192.0.2.1]`) are refused too.
+ *
  * @example
  * ```ts
  * import type { EmailRecipients } from 'incidentkit/channels';
@@ -121,16 +134,19 @@ export interface EmailChannelOptions {
   name?: string;
   /** Sends the mail, e.g. a nodemailer transporter. */
   transport: MailTransport;
-  /** Sender, e.g. `incidents@example.com` or `"Incidents" <incidents@example.com>`. */
+  /** Sender, one address as in {@link EmailRecipients}, e.g. `"Incidents" <incidents@example.com>`. */
   from: string;
   /** Fixed recipients of every message. */
   to?: EmailRecipients;
   /**
-   * Recipients per message, e.g. by `message.audience`. An empty list skips the message (it
-   * counts as delivered). A throw is a permanent failure unless it is a `ChannelError`.
+   * Recipients per message, e.g. by `message.audience` or a reporter's contact address. An empty
+   * list skips the message (it counts as delivered); empty strings in the list are left out. A
+   * throw is a permanent failure unless it is a `ChannelError`. The result is user input as far as
+   * the channel is concerned: an entry that is not exactly one address (see
+   * {@link EmailRecipients}) fails the message permanently, and nothing is sent.
    */
   recipients?: (message: RenderedMessage) => EmailRecipients | Promise<EmailRecipients>;
-  /** `Reply-To` of every message, e.g. the incident channel's mailbox. */
+  /** `Reply-To` of every message, one address, e.g. the incident channel's mailbox. */
   replyTo?: string;
   /** Right-hand side of the `Message-ID`s. Default `incidentkit.invalid`; use a domain you own. */
   domain?: string;
@@ -142,9 +158,88 @@ export interface EmailChannelOptions {
   render?: (message: RenderedMessage) => EmailContent | Promise<EmailContent>;
 }
 
-const NO_LINE_BREAKS = /^[^\r\n]*$/;
-const address = z.string().trim().min(1).regex(NO_LINE_BREAKS, 'Must not contain line breaks');
-const addresses = z.union([address, z.array(address).min(1)]);
+// ---------------------------------------------------------------------------------------------
+// Addresses. nodemailer parses a string recipient as a whole address list (RFC 5322 `address-list`,
+// leniently): "a@x, b@y" is two recipients, and "Ana <a@x>\nBcc: c@y" a group whose envelope only
+// holds c@y. So every address is checked to be exactly one mailbox here and handed over as a
+// `{ name, address }` object, which nodemailer uses as it is.
+
+/** One mailbox: a display name (unquoted, `''` for none) and an addr-spec. */
+interface Mailbox {
+  name: string;
+  address: string;
+}
+
+/** ASCII `atext` of RFC 5322, plus letters, marks and digits of any script (RFC 6532). */
+const WORD = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\p{L}\\p{M}\\p{N}-]+";
+const LABEL = '[A-Za-z0-9\\p{L}\\p{M}\\p{N}](?:[A-Za-z0-9\\p{L}\\p{M}\\p{N}-]*[A-Za-z0-9\\p{L}\\p{M}\\p{N}])?';
+/** A dot-atom local part `@` a host name. No quoted local parts, no domain literals. */
+const ADDR_SPEC = new RegExp(`^${WORD}(?:\\.${WORD})*@${LABEL}(?:\\.${LABEL})*$`, 'u');
+/** C0 and C1 controls (CR, LF, tab, NUL, NEL, ...) and U+2028 / U+2029, which parsers may read as line breaks. */
+const BREAKING = /[\p{Cc}\u2028\u2029]/u;
+/** An unquoted display name: no RFC 5322 specials except `.` (as in `J. Doe`). */
+const PLAIN_NAME = /^[^"(),:;<>@[\]\\]+$/u;
+const QUOTED_NAME = /^"((?:[^"\\]|\\.)*)"$/su;
+
+/**
+ * Reads `value` as exactly one mailbox: `addr-spec` or `Display Name <addr-spec>`. Returns the
+ * mailbox, or the problem (which never quotes the value).
+ */
+function parseMailbox(value: string): Mailbox | string {
+  if (BREAKING.test(value)) return 'contains a control character or a line or paragraph separator';
+  const entry = value.trim();
+  if (entry === '') return 'is empty';
+  let quoted = false;
+  for (let i = 0; i < entry.length; i++) {
+    const c = entry[i];
+    if (quoted && c === '\\') i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === ',' || c === ';')) return 'holds more than one address (an unquoted "," or ";")';
+    else if (!quoted && c === ':') return 'is a group or has an unquoted ":"';
+  }
+  if (quoted) return 'has an unterminated quoted name';
+  const angled = /^([^<>]*?)\s*<([^<>]*)>$/u.exec(entry) ?? /^(".*")\s*<([^<>]*)>$/su.exec(entry);
+  let name = '';
+  let address = entry;
+  if (angled) {
+    const display = angled[1] ?? '';
+    address = angled[2] ?? '';
+    const inQuotes = QUOTED_NAME.exec(display);
+    if (inQuotes) name = (inQuotes[1] ?? '').replace(/\\(.)/gsu, '$1');
+    else if (display === '' || PLAIN_NAME.test(display)) name = display;
+    else return 'has a display name with special characters: quote it ("Name" <name@example.com>)';
+    name = name.replace(/\s+/gu, ' ').trim();
+  }
+  const at = address.lastIndexOf('@');
+  if (!ADDR_SPEC.test(address) || address.length > 254 || at > 64) {
+    return 'is not one address of the form name@example.com or Display Name <name@example.com>';
+  }
+  return { name, address };
+}
+
+/** `a***@example.com`: the first character of the local part and the domain. */
+function maskAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  const first = [...address][0] ?? '';
+  return at <= 0 ? `${first}***` : `${first}***@${address.slice(at + 1)}`;
+}
+
+/**
+ * An entry that is not one address, for an error message: the word before every `@` masked
+ * (`a***@`), control and separator characters shown as `\uXXXX`, at most 100 characters.
+ */
+function maskEntry(entry: string): string {
+  const masked = entry
+    .replace(/([^\s\p{Cc}<>"(),:;@]+)([\s\p{Cc}]*)@/gu, (_, local: string, gap: string) => `${[...local][0]}***${gap}@`)
+    .replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+  return masked.length > 100 ? `${masked.slice(0, 100)}...` : masked;
+}
+
+const mailbox = z.string().superRefine((value, ctx) => {
+  const problem = parseMailbox(value);
+  if (typeof problem === 'string') ctx.addIssue({ code: 'custom', message: `The address ${problem}` });
+});
+const mailboxes = z.union([mailbox, z.array(mailbox).min(1)]);
 const fn = (what: string) =>
   z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `Expected ${what}`);
 
@@ -155,10 +250,10 @@ const EmailChannelOptionsSchema = z
       (v) => typeof v === 'object' && v !== null && typeof (v as { sendMail?: unknown }).sendMail === 'function',
       'Expected a transport with a sendMail(message) method',
     ),
-    from: address,
-    to: addresses.optional(),
+    from: mailbox,
+    to: mailboxes.optional(),
     recipients: fn('a function').optional(),
-    replyTo: address.optional(),
+    replyTo: mailbox.optional(),
     domain: z
       .string()
       .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/, {
@@ -182,10 +277,9 @@ function idLeft(id: string): string {
   );
 }
 
-/** One line, no control characters: header values are never multi-line. */
+/** One line, no control characters (nor U+2028 / U+2029): header values are never multi-line. */
 function oneLine(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return value.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
 }
 
 const MAX_RESPONSE_IN_ERROR = 200;
@@ -237,8 +331,74 @@ function userCodeError(channel: string, what: string, error: unknown): ChannelEr
   return new ChannelError(channel, `${what} failed: ${message}`, { retryable: false, cause: error });
 }
 
-function list(recipients: EmailRecipients): string[] {
-  return (typeof recipients === 'string' ? [recipients] : [...recipients]).map((r) => oneLine(r)).filter(Boolean);
+/** Mailboxes of options already validated by the schema. */
+function checked(value: EmailRecipients): Mailbox[] {
+  return (typeof value === 'string' ? [value] : [...value]).map((entry) => parseMailbox(entry) as Mailbox);
+}
+
+/**
+ * The mailboxes of what `recipients()` returned. Empty strings are left out; any other entry
+ * that is not exactly one address fails the message permanently, masked in the error.
+ */
+function recipientList(channel: string, value: unknown): Mailbox[] {
+  const entries: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [value];
+  const out: Mailbox[] = [];
+  for (const [i, entry] of entries.entries()) {
+    if (typeof entry === 'string' && entry.trim() === '') continue;
+    const at = entries.length === 1 ? '' : ` (entry ${i + 1} of ${entries.length})`;
+    if (typeof entry !== 'string') {
+      const type = entry === null ? 'null' : Array.isArray(entry) ? 'an array' : typeof entry;
+      throw new ChannelError(channel, `recipients() returned ${type}${at}, expected an address`, { retryable: false });
+    }
+    const parsed = parseMailbox(entry);
+    if (typeof parsed === 'string') {
+      throw new ChannelError(channel, `recipients() returned an address that ${parsed}${at}: ${maskEntry(entry)}`, {
+        retryable: false,
+      });
+    }
+    out.push(parsed);
+  }
+  return out;
+}
+
+const MAX_MASKED_IN_ERROR = 5;
+
+/**
+ * The recipients a transport's result says were refused (nodemailer's `info.rejected`), read
+ * defensively: the result is whatever the transport resolved with.
+ */
+function refusedRecipients(channel: string, info: unknown, sent: number): ChannelError | undefined {
+  if (typeof info !== 'object' || info === null) return undefined;
+  const { rejected, accepted, rejectedErrors } = info as {
+    rejected?: unknown;
+    accepted?: unknown;
+    rejectedErrors?: unknown;
+  };
+  if (!Array.isArray(rejected) || rejected.length === 0) return undefined;
+  const addressOf = (r: unknown): string | undefined => {
+    const a = typeof r === 'object' && r !== null ? (r as { address?: unknown }).address : r;
+    return typeof a === 'string' ? a : undefined;
+  };
+  const total = Array.isArray(accepted) ? accepted.length + rejected.length : Math.max(sent, rejected.length);
+  const masked = rejected.slice(0, MAX_MASKED_IN_ERROR).map((r) => maskAddress(oneLine(addressOf(r) ?? '?')));
+  if (rejected.length > MAX_MASKED_IN_ERROR) masked.push(`${rejected.length - MAX_MASKED_IN_ERROR} more`);
+  const codes = Array.isArray(rejectedErrors)
+    ? [
+        ...new Set(
+          rejectedErrors
+            .map((e) =>
+              typeof e === 'object' && e !== null ? (e as { responseCode?: unknown }).responseCode : undefined,
+            )
+            .filter((c): c is number => typeof c === 'number' && Number.isInteger(c)),
+        ),
+      ]
+    : [];
+  const smtp = codes.length > 0 ? `; ${codes.map((c) => `SMTP ${c}`).join(', ')}` : '';
+  return new ChannelError(
+    channel,
+    `sendMail: ${rejected.length} of ${total} recipients refused (${masked.join(', ')}${smtp}); not retried, since the others received it`,
+    { retryable: false },
+  );
 }
 
 /**
@@ -252,12 +412,24 @@ function list(recipients: EmailRecipients): string[] {
  *   thread by references (Gmail also needs matching subjects).
  * - `Auto-Submitted: auto-generated` and `X-Auto-Response-Suppress` keep vacation replies away;
  *   `X-Incidentkit-Event`, `-Audience` and `-Incident` help mail filters.
+ * - Addresses: `from`, `to`, `replyTo` and every entry `recipients()` returns must each be exactly
+ *   one address (see {@link EmailRecipients}), and reach the transport as `{ name, address }`
+ *   objects, so that no input can add a recipient, a group or a header.
  * - Failures: SMTP 5xx and nodemailer's envelope, message, auth and config errors are permanent
  *   (`retryable: false`); 4xx, connection errors, timeouts and anything else are retried. The
  *   error keeps the server's response line, never the transport's settings.
+ * - An entry from `recipients()` that is not one address fails the message permanently before
+ *   anything is sent; the error names the problem and shows the entry with its local parts
+ *   masked (`a***@example.com`).
+ * - Partly refused: when the transport's result lists refused recipients (nodemailer's
+ *   `info.rejected`, e.g. an SMTP 550 to one `RCPT TO`), the message fails permanently with the
+ *   counts and the masked addresses (`1 of 2 recipients refused (b***@example.com; SMTP 550)`).
+ *   The other recipients did receive it: it is not retried, so that they get no duplicate. (When
+ *   every recipient is refused, nodemailer rejects with `EENVELOPE`, also permanent.)
  *
  * Throws `ValidationError` for bad options (no transport, both or neither of `to` and
- * `recipients`, a line break in an address, a bad `domain`).
+ * `recipients`, a `from`, `to` or `replyTo` that is not exactly one address, a bad `domain`); the
+ * error names the problem, never the value.
  *
  * @example
  * ```ts
@@ -286,20 +458,24 @@ export function emailChannel(options: EmailChannelOptions): Channel {
   parseInput(EmailChannelOptionsSchema, options, 'emailChannel options');
   const name = options.name ?? 'email';
   const domain = options.domain ?? DEFAULT_DOMAIN;
-  const { transport, render, recipients, replyTo } = options;
-  const from = oneLine(options.from);
-  const fixedTo = options.to === undefined ? undefined : list(options.to);
+  const { transport, render, recipients } = options;
+  const from = checked(options.from)[0]!;
+  const replyTo = options.replyTo === undefined ? undefined : checked(options.replyTo)[0]!;
+  const fixedTo = options.to === undefined ? undefined : checked(options.to);
 
   return {
     name,
     async send(message: RenderedMessage) {
-      let to: string[];
+      let returned: unknown;
       let content: EmailContent = {};
-      try {
-        to = fixedTo ?? list(await recipients!(message));
-      } catch (error) {
-        throw userCodeError(name, 'recipients()', error);
+      if (!fixedTo) {
+        try {
+          returned = await recipients!(message);
+        } catch (error) {
+          throw userCodeError(name, 'recipients()', error);
+        }
       }
+      const to = fixedTo ?? recipientList(name, returned);
       if (to.length === 0) return;
       try {
         if (render) content = (await render(message)) ?? {};
@@ -312,9 +488,9 @@ export function emailChannel(options: EmailChannelOptions): Channel {
       const incident = message.payload.incident;
       const root = `<incident-${idLeft(incident.id)}@${domain}>`;
       const mail: MailMessage = {
-        from,
-        to,
-        ...(replyTo === undefined ? {} : { replyTo: oneLine(replyTo) }),
+        from: { ...from },
+        to: to.map((m) => ({ ...m })),
+        ...(replyTo === undefined ? {} : { replyTo: { ...replyTo } }),
         subject,
         text,
         html,
@@ -329,11 +505,14 @@ export function emailChannel(options: EmailChannelOptions): Channel {
           'X-Incidentkit-Incident': oneLine(incident.number),
         },
       };
+      let info: unknown;
       try {
-        await transport.sendMail(mail);
+        info = await transport.sendMail(mail);
       } catch (error) {
         throw transportError(name, error);
       }
+      const refused = refusedRecipients(name, info, to.length);
+      if (refused) throw refused;
     },
   };
 }

@@ -23,27 +23,47 @@ export function escapeSlackText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** U+200B ZERO WIDTH SPACE: invisible, and breaks markup that needs two characters to touch. */
+const ZWSP = '\u200B';
+
 /**
  * Escapes text for an Adaptive Card `TextBlock` or `FactSet` value, which Teams renders as a
  * markdown subset: `&`, `<` and `>` become entities (no raw HTML ever reaches the card), and the
  * characters of markdown syntax (`\`, `*`, `_`, `` ` ``, `~`, `[`, `]`, `(`, `)`, `#`, `|`, and
  * list markers and heading underlines at the start of a line) are escaped with a backslash, so
- * that `[x](javascript:...)`, `**bold**` or `- item` show as typed. Each line of the result still
- * reads, in CommonMark, as exactly the text given.
+ * that `[x](javascript:...)`, `**bold**` or `- item` show as typed.
+ *
+ * Not every Teams client honours backslash escapes (microsoft/AdaptiveCards#5590, #5758), so
+ * links do not depend on them: an invisible U+200B (zero-width space) is put between `]` and `(`,
+ * so `[x](url)` is no link even where the backslashes are ignored, and after a `<` directly
+ * followed by a character that can start an autolink (a letter or digit, or another character an
+ * email address may start with), so `<http://...>` is no autolink even for a client that decoded
+ * `&lt;` before reading markdown. Apart from these invisible characters, each line of the
+ * result reads, in CommonMark, as the text given.
  *
  * @example
  * ```ts
  * import { escapeCardText } from 'incidentkit/channels';
  *
  * escapeCardText('[docs](javascript:alert(1)) *now*');
- * // '\\[docs\\]\\(javascript:alert\\(1\\)\\) \\*now\\*'
+ * // '\\[docs\\]\u200B\\(javascript:alert\\(1\\)\\) \\*now\\*'
  * ```
  */
 export function escapeCardText(text: string): string {
+  // Links without backslashes: a markdown link needs `]` and `(` to touch, and an autolink needs
+  // its scheme (or the local part of an email) right after `<`; U+200B in between breaks both.
+  // The `<` is an entity already, which is enough for a client that reads markdown as CommonMark
+  // does; the U+200B covers one that would decode entities first. Bare text such as
+  // `javascript:alert(1)` is left as it is: no markdown makes it a link (CommonMark has no bare
+  // autolinks, and GFM-style linkifiers take web and mail addresses, `www.`, `http(s)://`,
+  // `mailto:` and `name@host`, never `javascript:`), and a bare `https://...` that a client does
+  // linkify shows its own target, unlike `[text](url)`.
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
+    .replace(/&lt;(?=[\p{L}\p{N}.!#$%'*+/=?^_`{|}~-])/gu, `&lt;${ZWSP}`)
+    .replace(/\](?=\()/g, `]${ZWSP}`)
     .replace(/[\\`*_~[\]()#|]/g, '\\$&')
     .replace(/^([ \t]*)([-+=])/gm, '$1\\$2')
     .replace(/^([ \t]*\d+)([.)])(?=[ \t]|$)/gm, '$1\\$2');

@@ -37,7 +37,9 @@ afterEach(async () => {
   await Promise.all(sinks.splice(0).map((s) => s.close()));
 });
 
-async function startSmtp(options: { rejectAuth?: boolean } = {}): Promise<SmtpSink> {
+async function startSmtp(
+  options: { rejectAuth?: boolean; rejectRcpt?: (address: string) => boolean } = {},
+): Promise<SmtpSink> {
   let script = [250];
   let served = 0;
   const received: string[] = [];
@@ -51,6 +53,11 @@ async function startSmtp(options: { rejectAuth?: boolean } = {}): Promise<SmtpSi
     onAuth(_auth, _session, callback) {
       if (options.rejectAuth) callback(Object.assign(new Error('Authentication failed'), { responseCode: 535 }));
       else callback(null, { user: 'ok' });
+    },
+    onRcptTo(address, _session, callback) {
+      if (options.rejectRcpt?.(address.address)) {
+        callback(Object.assign(new Error(`No such user <${address.address}>`), { responseCode: 550 }));
+      } else callback();
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -489,8 +496,11 @@ describe('emailChannel options', () => {
     await ok.send(message!, { attempt: 1, idempotencyKey: message!.id });
     expect(ok.name).toBe('mail');
     expect(sent[0]).toMatchObject({
-      from: FROM,
-      to: [TO, 'second@example.com'],
+      from: { name: '', address: FROM },
+      to: [
+        { name: '', address: TO },
+        { name: '', address: 'second@example.com' },
+      ],
       subject: message!.subject,
       text: message!.text,
       messageId: `<${message!.id}@incidentkit.invalid>`,
@@ -534,6 +544,230 @@ describe('emailChannel options', () => {
       expect(() => emailChannel(options as EmailChannelOptions)).toThrow(ValidationError);
     }
     expect(() => emailChannel({ transport, from: FROM, to: TO, domain: 'mail.example.com' })).not.toThrow();
+  });
+});
+
+describe('emailChannel addresses: exactly one mailbox each', () => {
+  const INJECTIONS: [entry: string, problem: RegExp][] = [
+    ['ana@example.com, attacker@evil.test', /more than one address/],
+    ['ana@example.com; attacker@evil.test', /more than one address/],
+    ['Ana <ana@example.com>\nBcc: c@evil.test', /control character or a line or paragraph separator/],
+    ['Ana <ana@example.com>\r\nBcc: c@evil.test', /control character or a line or paragraph separator/],
+    ['Ana <ana@example.com>\u2028Bcc: c@evil.test', /control character or a line or paragraph separator/],
+    ['Ana <ana@example.com>\u2029c@evil.test', /control character or a line or paragraph separator/],
+    ['Ana <ana@example.com>\u0085c@evil.test', /control character or a line or paragraph separator/],
+    ['team: ana@example.com, attacker@evil.test;', /more than one address|group/],
+    ['undisclosed-recipients:;', /more than one address|group/],
+    ['Ana <ana@example.com> attacker@evil.test', /not one address/],
+    ['Ana <ana@example.com> <attacker@evil.test>', /special characters|not one address/],
+    ['Ana (attacker@evil.test) <ana@example.com>', /special characters/],
+    ['"Ana <ana@example.com>', /unterminated/],
+    ['ana@evil.test@example.com', /not one address/],
+    ['ana', /not one address/],
+  ];
+
+  test.each(INJECTIONS)('recipients() returning %j: permanent, masked, nothing sent', async (entry, problem) => {
+    const sink = await startSmtp();
+    const { kit } = kitWith({ transport: sink.transport(), recipients: () => [TO, entry] });
+    const dead: unknown[] = [];
+    kit.on('notification.dead', ({ error }) => dead.push(error));
+    const { id } = await kit.report(REPORT);
+
+    expect(await kit.runDue()).toMatchObject({ delivered: 0, dead: 2 });
+    expect(sink.received).toHaveLength(0);
+    const outbox = await kit.store.outbox(id);
+    expect(outbox.map((r) => [r.status, r.attempts])).toEqual([
+      ['dead', 1],
+      ['dead', 1],
+    ]);
+    const error = dead[0] as ChannelError;
+    expect(ChannelError.isInstance(error)).toBe(true);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/^Channel "email": recipients\(\) returned an address that /);
+    expect(error.message).toMatch(problem);
+    expect(error.message).toContain('(entry 2 of 2)');
+    // The entry is shown masked: no full address, no raw line break.
+    for (const full of ['ana@example.com', 'attacker@evil.test', 'c@evil.test']) {
+      expect(error.message).not.toContain(full);
+      expect(outbox[0]!.lastError).not.toContain(full);
+    }
+    expect(error.message).not.toMatch(/[\r\n\u0085\u2028\u2029]/);
+  });
+
+  test('the masked entry keeps the shape and the domains: a***@example.com, \\u000A for a line break', async () => {
+    const [message] = await renderedMessages();
+    const error = await emailChannel({
+      transport: { sendMail: async () => ({}) },
+      from: FROM,
+      recipients: () => 'Ana <ana@example.com>\nBcc: c@evil.test',
+    })
+      .send(message!, { attempt: 1, idempotencyKey: message!.id })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      retryable: false,
+      message:
+        'Channel "email": recipients() returned an address that contains a control character or a line or ' +
+        'paragraph separator: Ana <a***@example.com>\\u000ABcc: c***@evil.test',
+    });
+  });
+
+  test('recipients() returning something that is not a string is permanent', async () => {
+    const [message] = await renderedMessages();
+    for (const value of [42, null, [TO, undefined], { address: TO }]) {
+      const error = await emailChannel({
+        transport: { sendMail: async () => ({}) },
+        from: FROM,
+        recipients: () => value as never,
+      })
+        .send(message!, { attempt: 1, idempotencyKey: message!.id })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ retryable: false, message: expect.stringMatching(/expected an address$/) });
+    }
+  });
+
+  test('one address per entry, with or without a display name, reaches nodemailer as { name, address }', async () => {
+    const sink = await startSmtp();
+    const sent: MailMessage[] = [];
+    const transport = sink.transport();
+    const recording = {
+      sendMail: (m: MailMessage) => {
+        sent.push(structuredClone(m));
+        return transport.sendMail(m);
+      },
+    };
+    const entries = [
+      '"Doe, Jane" <jane@example.com>',
+      'Ana Lima <ana@example.com>',
+      '  <bare@example.com>  ',
+      '',
+      'plain+tag@example.com',
+      '"x@evil.test, Bcc: y@evil.test" <quoted@example.com>',
+      '"Say \\"hi\\"" <hi@example.com>',
+      'José Müller <jose@müller.example>',
+    ];
+    const [message] = await renderedMessages();
+    await emailChannel({
+      transport: recording,
+      from: '"Incidents" <incidents@example.com>',
+      replyTo: 'War room <war-room@example.com>',
+      recipients: () => entries,
+    }).send(message!, { attempt: 1, idempotencyKey: message!.id });
+
+    expect(sent[0]?.from).toEqual({ name: 'Incidents', address: 'incidents@example.com' });
+    expect(sent[0]?.replyTo).toEqual({ name: 'War room', address: 'war-room@example.com' });
+    expect(sent[0]?.to).toEqual([
+      { name: 'Doe, Jane', address: 'jane@example.com' },
+      { name: 'Ana Lima', address: 'ana@example.com' },
+      { name: '', address: 'bare@example.com' },
+      { name: '', address: 'plain+tag@example.com' },
+      { name: 'x@evil.test, Bcc: y@evil.test', address: 'quoted@example.com' },
+      { name: 'Say "hi"', address: 'hi@example.com' },
+      { name: 'José Müller', address: 'jose@müller.example' },
+    ]);
+    // The envelope holds exactly these addresses, no evil.test.
+    expect(sink.rcptTo).toEqual([
+      [
+        'jane@example.com',
+        'ana@example.com',
+        'bare@example.com',
+        'plain+tag@example.com',
+        'quoted@example.com',
+        'hi@example.com',
+        'jose@müller.example',
+      ],
+    ]);
+    const mail = parseMime(sink.accepted[0]!);
+    expect(mail.headers.get('from')).toBe('Incidents <incidents@example.com>');
+    expect(mail.headers.get('reply-to')).toBe('War room <war-room@example.com>');
+    expect(mail.headers.get('to')).toContain('"Doe, Jane" <jane@example.com>');
+    expect(mail.headers.get('to')).toContain('"x@evil.test, Bcc: y@evil.test" <quoted@example.com>');
+    expect(mail.headers.has('bcc')).toBe(false);
+  });
+
+  test('bad from, to and replyTo are a ValidationError at construction that never echoes the value', () => {
+    const transport = { sendMail: async () => ({}) };
+    const bad: [Partial<EmailChannelOptions>, RegExp][] = [
+      [{ to: 'oncall@example.com, attacker@evil.test' }, /^Invalid emailChannel options: to: .*more than one address/],
+      [{ to: [TO, 'Ana <ana@example.com>\u2028Bcc: c@evil.test'] }, /to\[1\]: .*line or paragraph separator/],
+      [{ to: [TO, 'team: attacker@evil.test;'] }, /to\[1\]: .*group/],
+      [{ from: 'Ops <ops@example.com>, attacker@evil.test' }, /from: .*more than one address/],
+      [{ from: 'ops@example.com\nBcc: attacker@evil.test' }, /from: .*control character/],
+      [{ replyTo: 'x: attacker@evil.test;' }, /replyTo: .*group/],
+      [{ replyTo: 'attacker@evil.test (comment)' }, /replyTo: .*not one address/],
+    ];
+    for (const [options, message] of bad) {
+      let error: unknown;
+      try {
+        emailChannel({ transport, from: FROM, to: TO, ...options });
+      } catch (e) {
+        error = e;
+      }
+      expect(ValidationError.isInstance(error), JSON.stringify(options)).toBe(true);
+      expect((error as Error).message).toMatch(message);
+      const everything = JSON.stringify(error, Object.getOwnPropertyNames(error));
+      expect(everything).not.toContain('evil.test');
+    }
+  });
+});
+
+describe('emailChannel when the server refuses some recipients', () => {
+  test('1 of 2 refused: dead after one attempt with the counts and the masked address; the other got it', async () => {
+    const sink = await startSmtp({ rejectRcpt: (address) => address.startsWith('gone') });
+    const { kit } = kitWith({ transport: sink.transport(), to: [TO, 'gone.user@example.com'] });
+    const dead: unknown[] = [];
+    kit.on('notification.dead', ({ error }) => dead.push(error));
+    const { id } = await kit.report(REPORT);
+
+    expect(await kit.runDue()).toMatchObject({ delivered: 0, failed: 0, dead: 2 });
+    // The accepted recipient did receive both messages, once each.
+    expect(sink.accepted).toHaveLength(2);
+    expect(sink.rcptTo).toEqual([[TO], [TO]]);
+    const outbox = await kit.store.outbox(id);
+    expect(outbox.map((r) => [r.status, r.attempts])).toEqual([
+      ['dead', 1],
+      ['dead', 1],
+    ]);
+    const error = dead[0] as ChannelError;
+    expect(ChannelError.isInstance(error)).toBe(true);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toBe(
+      'Channel "email": sendMail: 1 of 2 recipients refused (g***@example.com; SMTP 550); not retried, since the others received it',
+    );
+    expect(outbox[0]!.lastError).not.toContain('gone.user');
+  });
+
+  test('results are read defensively: other shapes count as sent, object entries and missing accepted are handled', async () => {
+    const [message] = await renderedMessages();
+    const context = { attempt: 1, idempotencyKey: message!.id };
+    const send = (result: unknown) =>
+      emailChannel({ transport: { sendMail: async () => result }, from: FROM, to: [TO, 'b@example.com'] })
+        .send(message!, context)
+        .then(
+          () => 'sent',
+          (e: unknown) => (e as Error).message,
+        );
+
+    for (const result of [
+      undefined,
+      null,
+      'ok',
+      {},
+      { rejected: [] },
+      { rejected: 'b@example.com' },
+      { accepted: [TO], rejected: [] },
+    ]) {
+      expect(await send(result)).toBe('sent');
+    }
+    expect(await send({ rejected: [{ address: 'b@example.com' }], rejectedErrors: [{ responseCode: 550 }, {}] })).toBe(
+      'Channel "email": sendMail: 1 of 2 recipients refused (b***@example.com; SMTP 550); not retried, since the others received it',
+    );
+    expect(await send({ accepted: [], rejected: [TO, 42, 'b@example.com\r\nX: y'] })).toMatch(
+      /: 3 of 3 recipients refused \(o\*\*\*@example\.com, \?\*\*\*, b\*\*\*@example\.com X: y\); not retried/,
+    );
+    const many = Array.from({ length: 8 }, (_, i) => `user${i}@example.com`);
+    expect(await send({ accepted: ['a@example.com'], rejected: many })).toMatch(
+      /: 8 of 9 recipients refused \((?:u\*\*\*@example\.com, ){5}3 more\);/,
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import fc from 'fast-check';
 import { createIncidentKit, type NotificationEvent, type RenderedMessage, ValidationError } from 'incidentkit';
 import {
   type AdaptiveCard,
@@ -173,6 +174,24 @@ describe('teamsChannel through a kit', () => {
   });
 });
 
+/**
+ * What a client that does not honour backslash escapes reads: entities decoded first, then every
+ * backslash escape dropped, its character left active.
+ */
+function withoutEscapes(markdown: string): string {
+  return markdown
+    .replace(/&(amp|lt|gt);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>' })[e] ?? '')
+    .replace(/\\([\s\S])/g, '$1');
+}
+
+/** The start of a markdown link (`](`) or of an autolink (`<` and a scheme or an email address). */
+const LINK_START = /\]\(|<[\p{L}\p{N}.!#$%'*+/=?^_`{|}~-]/u;
+
+/** Text as a reader sees it: without the zero-width spaces escapeCardText inserts. */
+function visible(text: string): string {
+  return text.replace(/\u200B/g, '');
+}
+
 describe('escaping (XSS acceptance)', () => {
   test('a hostile title and description render inert: no HTML, no markdown link or emphasis', async () => {
     const { kit } = setup();
@@ -190,13 +209,14 @@ describe('escaping (XSS acceptance)', () => {
         const { unescaped } = readMarkdown(markdown);
         // Every markdown-significant character is escaped: no link, emphasis, code or raw HTML.
         expect(unescaped, markdown).toEqual([]);
-        expect(markdown).not.toMatch(/(^|[^\\])\]\(/);
+        // A client that ignores backslash escapes (or decodes entities first) finds no link either.
+        expect(withoutEscapes(markdown)).not.toMatch(LINK_START);
       }
-      // What the card shows is the title as typed.
-      expect(readMarkdown(strings[0]!).shown).toContain(EVIL_TITLE);
+      // What the card shows is the title as typed, apart from invisible zero-width spaces.
+      expect(visible(readMarkdown(strings[0]!).shown)).toContain(EVIL_TITLE);
     }
     const update = card(messages()[2]!);
-    const paragraphs = readMarkdown(update.body[2]!.text as string).shown.split('\n\n');
+    const paragraphs = visible(readMarkdown(update.body[2]!.text as string).shown).split('\n\n');
     // The update is shown as typed, one paragraph per line; list markers and numbering at the
     // start of a paragraph are escaped too.
     expect(paragraphs[0]).toMatch(/: update to responders: <script>alert\(1\)<\/script>$/);
@@ -206,9 +226,33 @@ describe('escaping (XSS acceptance)', () => {
 
   test('escapeCardText', () => {
     expect(escapeCardText('[x](javascript:alert(1)) **b** <b>&amp;</b>')).toBe(
-      '\\[x\\]\\(javascript:alert\\(1\\)\\) \\*\\*b\\*\\* &lt;b&gt;&amp;amp;&lt;/b&gt;',
+      '\\[x\\]\u200B\\(javascript:alert\\(1\\)\\) \\*\\*b\\*\\* &lt;\u200Bb&gt;&amp;amp;&lt;\u200B/b&gt;',
     );
     expect(escapeCardText('- a\n  + b\n3. c\n===\nC++ -1 3.5')).toBe('\\- a\n  \\+ b\n3\\. c\n\\===\nC++ -1 3.5');
+  });
+
+  test('escapeCardText breaks links without relying on backslashes: U+200B between ] and (, after < of an autolink', () => {
+    expect(escapeCardText('[a](http://evil.example) ![p](x.png) [b]\n(c)')).toBe(
+      '\\[a\\]\u200B\\(http://evil.example\\) !\\[p\\]\u200B\\(x.png\\) \\[b\\]\n\\(c\\)',
+    );
+    expect(escapeCardText('<http://evil.example> <JavaScript:alert(1)> <ops@example.com> a < b <3 </x>')).toBe(
+      '&lt;\u200Bhttp://evil.example&gt; &lt;\u200BJavaScript:alert\\(1\\)&gt; &lt;\u200Bops@example.com&gt; a &lt; b &lt;\u200B3 &lt;\u200B/x&gt;',
+    );
+    // Bare URLs are left alone: no markdown links them, or a linkifier shows their own target.
+    expect(escapeCardText('see https://status.example.com or javascript:alert(1)')).toBe(
+      'see https://status.example.com or javascript:alert\\(1\\)',
+    );
+    for (const attack of [...ATTACKS, EVIL_TITLE, '[[x]](y)', '[x]]((y)', ']('.repeat(5), '<<http://x>>', '<_a@b.c>']) {
+      expect(withoutEscapes(escapeCardText(attack))).not.toMatch(LINK_START);
+      expect(visible(readMarkdown(escapeCardText(attack)).shown)).toBe(attack);
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'[]()<>\\&lt;:@_a1 \n!'.split('')) }), (text) => {
+        const escaped = escapeCardText(text);
+        expect(withoutEscapes(escaped)).not.toMatch(LINK_START);
+        expect(visible(readMarkdown(escaped).shown)).toBe(text);
+      }),
+    );
   });
 });
 
