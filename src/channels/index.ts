@@ -16,7 +16,7 @@ export {
 } from './email.js';
 export { escapeCardText, escapeSlackText } from './escape.js';
 export { type EmailHtmlParts, escapeHtml, renderEmailHtml, safeHref } from './html.js';
-export { DEFAULT_HTTP_TIMEOUT_MS, type HttpOptions } from './http.js';
+export { DEFAULT_HTTP_TIMEOUT_MS, type HttpOptions, MAX_RETRY_AFTER_MS } from './http.js';
 export {
   fitSlackLimits,
   renderSlackMessage,
