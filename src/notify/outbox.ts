@@ -33,7 +33,13 @@ const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>([
   'communication_due',
 ]);
 
-function summary(incident: Incident): IncidentSummary {
+/** Audiences outside the organisation: their messages never say who works on the incident. */
+export const PUBLIC_AUDIENCES: ReadonlySet<Audience> = new Set<Audience>(['customers', 'reporter']);
+
+/** Who a public message is from: the organisation, never a person or an internal id. */
+const PUBLIC_ACTOR = { id: 'support' } as const;
+
+function summary(incident: Incident, internal: boolean): IncidentSummary {
   const { id, number, title, status, phase, priority, major, service, environment, tenant, assignment } = incident;
   return {
     id,
@@ -46,7 +52,7 @@ function summary(incident: Incident): IncidentSummary {
     service,
     environment,
     ...(tenant === undefined ? {} : { tenant }),
-    assignment,
+    ...(internal ? { assignment } : {}),
   };
 }
 
@@ -68,18 +74,25 @@ export function outboxMessages(
 ): OutboxMessage[] {
   if (channels.length === 0) return [];
   const messages: OutboxMessage[] = [];
-  let incidentSummary: IncidentSummary | undefined;
+  // One summary per view, shared by the commit's messages.
+  const views = new Map<boolean, IncidentSummary>();
   for (const entry of entries) {
     if (!NOTIFYING.has(entry.type)) continue;
-    incidentSummary ??= summary(incident);
     for (const audience of audiencesOf(entry)) {
+      const internal = !PUBLIC_AUDIENCES.has(audience);
+      let view = views.get(internal);
+      if (view === undefined) {
+        view = summary(incident, internal);
+        views.set(internal, view);
+      }
+      const about = internal ? entry : { ...entry, actor: PUBLIC_ACTOR };
       for (const channel of channels) {
         messages.push({
           id: ids(),
           incidentId: incident.id,
           channel,
           audience,
-          payload: { event: `incident.${entry.type}`, incident: incidentSummary, entry },
+          payload: { event: `incident.${entry.type}`, incident: view, entry: about },
           createdAt: now,
           availableAt: now,
         });
@@ -94,11 +107,15 @@ export function renderMessage(message: OutboxRecord): RenderedMessage {
   const { incident, entry, event } = message.payload;
   const what = describeEntry(entry);
   const subject = `${describeIncident(incident)}: ${what}`;
+  const { assignment } = incident;
+  const internal = !PUBLIC_AUDIENCES.has(message.audience);
   const lines = [
     subject,
     `Service: ${incident.service} (${incident.environment})${incident.tenant ? `, tenant ${incident.tenant}` : ''}`,
-    `Owner: ${incident.assignment.team ?? 'unassigned'}${incident.assignment.assignee ? ` / ${incident.assignment.assignee}` : ''}`,
-    `At: ${entry.at} by ${entry.actor.name ?? entry.actor.id}`,
+    ...(internal && assignment
+      ? [`Owner: ${assignment.team ?? 'unassigned'}${assignment.assignee ? ` / ${assignment.assignee}` : ''}`]
+      : []),
+    internal ? `At: ${entry.at} by ${entry.actor.name ?? entry.actor.id}` : `At: ${entry.at}`,
   ];
   return {
     id: message.id,

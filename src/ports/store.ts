@@ -36,21 +36,14 @@ export interface NotificationPayload {
   entry: TimelineEntry;
 }
 
-/** The fields of an incident a message needs, frozen at commit time. */
+/**
+ * The fields of an incident a message needs, frozen at commit time. Messages to the public
+ * audiences (`customers`, `reporter`) carry no `assignment`: who works on an incident is internal.
+ */
 export type IncidentSummary = Pick<
   Incident,
-  | 'id'
-  | 'number'
-  | 'title'
-  | 'status'
-  | 'phase'
-  | 'priority'
-  | 'major'
-  | 'service'
-  | 'environment'
-  | 'tenant'
-  | 'assignment'
->;
+  'id' | 'number' | 'title' | 'status' | 'phase' | 'priority' | 'major' | 'service' | 'environment' | 'tenant'
+> & { assignment?: Incident['assignment'] };
 
 /** A notification waiting in the outbox for one channel. */
 export interface OutboxMessage {

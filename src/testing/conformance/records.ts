@@ -320,7 +320,7 @@ export const recordChecks: Check[] = [
       const sent = outbox[0] as OutboxMessage;
       sent.channel = 'mutated';
       sent.payload.incident.title = 'mutated';
-      sent.payload.incident.assignment.supporting.push('mutated');
+      sent.payload.incident.assignment?.supporting.push('mutated');
       sent.payload.event = 'mutated';
       assert.deepStrictEqual(await store.load(incident.id), expected.incident);
       assert.deepStrictEqual(await store.timeline(incident.id), [expected.entry]);
