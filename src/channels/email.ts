@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChannelError, parseInput } from '../domain/errors.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import { renderEmailHtml } from './html.js';
+import { userCodeError } from './user-code.js';
 
 /**
  * The message {@link emailChannel} hands to its transport: a subset of nodemailer's
@@ -322,13 +323,6 @@ function transportError(channel: string, error: unknown): ChannelError {
     .join(', ');
   const detail = response && !(responseCode && response === String(responseCode)) ? `: ${response}` : '';
   return new ChannelError(channel, `sendMail failed (${what})${detail}`, { retryable });
-}
-
-/** A throw from user code (render, recipients): permanent unless the user says otherwise. */
-function userCodeError(channel: string, what: string, error: unknown): ChannelError {
-  if (ChannelError.isInstance(error)) return error as ChannelError;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ChannelError(channel, `${what} failed: ${message}`, { retryable: false, cause: error });
 }
 
 /** Mailboxes of options already validated by the schema. */

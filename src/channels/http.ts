@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ChannelError } from '../domain/errors.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 
@@ -40,6 +41,47 @@ export function withoutUserInfo(value: string): boolean {
   } catch {
     return true;
   }
+}
+
+/** A zod schema for an option that must be a function (the issue never echoes the value). */
+export function functionOption<T>(what: string) {
+  return z.custom<T>((value) => typeof value === 'function', `Must be a function (${what})`);
+}
+
+/** A secret http(s) URL option: checked, never echoed, without user info. */
+export function secretUrlOption() {
+  return z
+    .url({ protocol: /^https?$/, error: 'Must be an http(s) URL' })
+    .refine(withoutUserInfo, 'Must not contain user info (user:password@)');
+}
+
+/** A `Clock` option: an object with `now()`. */
+export const clockOption = z.custom<Clock>(
+  (value) => typeof value === 'object' && value !== null && typeof (value as Clock).now === 'function',
+  'Must be a clock: an object with `now()`',
+);
+
+/** The zod fields of {@link HttpOptions} that every HTTP channel's options include. */
+export const HTTP_OPTION_FIELDS = {
+  /** Abort an attempt after this many ms (default 10,000); a timeout is retried. */
+  timeoutMs: z.number().int().min(1).max(600_000).optional(),
+  /** The `fetch` to use (default the global one), e.g. to go through a proxy. */
+  fetch: functionOption<typeof fetch>('a fetch implementation').optional(),
+  /** The clock of timestamps and `Retry-After` dates (default the system clock). */
+  clock: clockOption.optional(),
+};
+
+/** The {@link HttpOptions} of parsed channel options (absent fields left out). */
+export function httpOptions(opts: {
+  timeoutMs?: number | undefined;
+  fetch?: typeof fetch | undefined;
+  clock?: Clock | undefined;
+}): HttpOptions {
+  return {
+    ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+    ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+  };
 }
 
 /** The default attempt timeout of HTTP channels. */

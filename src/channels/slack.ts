@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ChannelError, formatPath, parseInput } from '../domain/errors.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
-import type { Clock } from '../ports/clock.js';
 import { escapeSlackText, titleAndBody, truncateEscaped } from './escape.js';
-import { post, withoutUserInfo } from './http.js';
+import { functionOption, HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
+import { userCodeError } from './user-code.js';
 
 /**
  * A Slack text object.
@@ -77,8 +77,7 @@ export const SLACK_LIMITS = {
   blocks: 50,
 } as const;
 
-const fn = <T>(what: string) =>
-  z.custom<T>((value) => typeof value === 'function', { error: `must be a function (${what})` });
+const fn = functionOption;
 
 /**
  * The zod schema of {@link SlackChannelOptions}. Its issues never carry the input, so a bad
@@ -98,19 +97,8 @@ export const SlackChannelOptionsSchema = z.strictObject({
    * The incoming webhook URL (`https://hooks.slack.com/services/T.../B.../...`). It is a secret:
    * no error message, event or log names it.
    */
-  webhookUrl: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .refine(withoutUserInfo, 'must not contain user info (user:password@)'),
-  /** Abort an attempt after this many ms (default 10,000); a timeout is retried. */
-  timeoutMs: z.number().int().positive().optional(),
-  /** The `fetch` to use (default the global one), e.g. to go through a proxy. */
-  fetch: fn<typeof fetch>('a fetch implementation').optional(),
-  /** Reads `Retry-After` dates against this clock (default the system clock). */
-  clock: z
-    .custom<Clock>((value) => typeof (value as Partial<Clock> | null)?.now === 'function', {
-      error: 'must be a Clock ({ now(): number })',
-    })
-    .optional(),
+  webhookUrl: secretUrlOption(),
+  ...HTTP_OPTION_FIELDS,
   /**
    * Builds the payload instead of {@link renderSlackMessage}. Whatever it returns is sent with
    * Slack's length limits applied (see {@link fitSlackLimits}); escaping user text is then up to
@@ -251,8 +239,7 @@ async function customPayload(
   try {
     rendered = await render(message);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new ChannelError(name, `render failed: ${detail}`, { retryable: false, cause: error });
+    throw userCodeError(name, 'render()', error);
   }
   const parsed = RenderedPayloadSchema.safeParse(rendered);
   if (!parsed.success) {
@@ -284,11 +271,7 @@ export function slackChannel(options: SlackChannelOptions): Channel {
   const opts = parseInput(SlackChannelOptionsSchema, options, 'slackChannel options');
   const name = opts.name ?? 'slack';
   const { webhookUrl, render } = opts;
-  const http = {
-    ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
-    ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
-    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
-  };
+  const http = httpOptions(opts);
   return {
     name,
     async send(message: RenderedMessage) {

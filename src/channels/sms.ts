@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ChannelError, ValidationError } from '../domain/errors.js';
 import type { Channel, RenderedMessage, SendContext } from '../ports/channel.js';
 import type { Clock } from '../ports/clock.js';
-import { post, withoutUserInfo } from './http.js';
+import { HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
+import { userCodeError } from './user-code.js';
 
 // --- Segments -------------------------------------------------------------------------------
 
@@ -160,22 +161,13 @@ const SmsChannelOptionsSchema = z
       .max(100)
       .refine((list) => new Set(list).size === list.length, 'Must not repeat a number')
       .optional(),
-    baseUrl: z
-      .url({ protocol: /^https?$/, error: 'Must be an http(s) URL' })
-      .refine(withoutUserInfo, 'Must not contain user info (user:password@)')
+    baseUrl: secretUrlOption()
       .default('https://api.twilio.com')
       .transform((url) => url.replace(/\/+$/, '')),
-    timeoutMs: z.number().int().min(1).max(600_000).optional(),
-    fetch: z.custom<typeof fetch>((value) => typeof value === 'function', 'Must be a function').optional(),
+    ...HTTP_OPTION_FIELDS,
     maxSegments: z.number().int().min(1).max(10).default(DEFAULT_SMS_MAX_SEGMENTS),
     render: z
       .custom<(message: RenderedMessage) => string>((value) => typeof value === 'function', 'Must be a function')
-      .optional(),
-    clock: z
-      .custom<Clock>(
-        (value) => typeof value === 'object' && value !== null && typeof (value as Clock).now === 'function',
-        'Must be a clock: an object with `now()`',
-      )
       .optional(),
   })
   .refine((value) => (value.to === undefined) !== (value.recipients === undefined), {
@@ -233,13 +225,6 @@ const ENDPOINT_WIDE = new Set([401, 403, 404, 410]);
 
 function masked(phone: string): string {
   return `${phone.slice(0, 2)}${'*'.repeat(Math.max(0, phone.length - 6))}${phone.slice(-4)}`;
-}
-
-/** A `render` that throws fails the message for good; its own `ChannelError` passes through. */
-function renderError(channel: string, error: unknown): ChannelError {
-  if (ChannelError.isInstance(error)) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new ChannelError(channel, `render() failed: ${detail}`, { retryable: false, cause: error });
 }
 
 function detailOf(error: unknown, channel: string): string {
@@ -303,11 +288,7 @@ export function smsChannel(options: SmsChannelOptions): Channel {
     accept: 'application/json',
   };
   const redact = [accountSid, authToken];
-  const transport = {
-    ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
-    ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
-    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
-  };
+  const transport = httpOptions(opts);
   const sender = MESSAGING_SERVICE_SID.test(from) ? 'MessagingServiceSid' : 'From';
   const progress = new Map<string, Progress>();
 
@@ -338,7 +319,7 @@ export function smsChannel(options: SmsChannelOptions): Channel {
       try {
         rendered = opts.render ? opts.render(message) : message.text;
       } catch (error) {
-        throw renderError(name, error);
+        throw userCodeError(name, 'render()', error);
       }
       if (typeof rendered !== 'string') {
         throw new ChannelError(name, 'render() returned something other than a string', { retryable: false });

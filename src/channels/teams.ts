@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ChannelError, formatPath, parseInput } from '../domain/errors.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
-import type { Clock } from '../ports/clock.js';
 import { escapeCardText, titleAndBody, truncateEscaped } from './escape.js';
-import { post, withoutUserInfo } from './http.js';
+import { functionOption, HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
+import { userCodeError } from './user-code.js';
 
 /**
  * An Adaptive Card element: `TextBlock`, `FactSet`, `Container`, ...
@@ -83,8 +83,7 @@ export const TEAMS_LIMITS = {
  */
 export const ADAPTIVE_CARD_VERSION = '1.4';
 
-const fn = <T>(what: string) =>
-  z.custom<T>((value) => typeof value === 'function', { error: `must be a function (${what})` });
+const fn = functionOption;
 
 /**
  * The zod schema of {@link TeamsChannelOptions}. Its issues never carry the input, so a bad
@@ -104,19 +103,8 @@ export const TeamsChannelOptionsSchema = z.strictObject({
    * The URL of a Teams Workflows flow "Post to a channel when a webhook request is received".
    * It is a secret (it carries the flow's signature): no error message, event or log names it.
    */
-  webhookUrl: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .refine(withoutUserInfo, 'must not contain user info (user:password@)'),
-  /** Abort an attempt after this many ms (default 10,000); a timeout is retried. */
-  timeoutMs: z.number().int().positive().optional(),
-  /** The `fetch` to use (default the global one), e.g. to go through a proxy. */
-  fetch: fn<typeof fetch>('a fetch implementation').optional(),
-  /** Reads `Retry-After` dates against this clock (default the system clock). */
-  clock: z
-    .custom<Clock>((value) => typeof (value as Partial<Clock> | null)?.now === 'function', {
-      error: 'must be a Clock ({ now(): number })',
-    })
-    .optional(),
+  webhookUrl: secretUrlOption(),
+  ...HTTP_OPTION_FIELDS,
   /**
    * Builds the card instead of {@link renderTeamsCard}: return an `AdaptiveCard` (it is wrapped
    * in the `message` envelope) or a whole {@link TeamsMessage}. Escaping user text is then up to
@@ -240,8 +228,7 @@ async function customMessage(
   try {
     rendered = await render(message);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new ChannelError(name, `render failed: ${detail}`, { retryable: false, cause: error });
+    throw userCodeError(name, 'render()', error);
   }
   const parsed = RenderedSchema.safeParse(rendered);
   if (!parsed.success) {
@@ -277,11 +264,7 @@ export function teamsChannel(options: TeamsChannelOptions): Channel {
   const opts = parseInput(TeamsChannelOptionsSchema, options, 'teamsChannel options');
   const name = opts.name ?? 'teams';
   const { webhookUrl, render } = opts;
-  const http = {
-    ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
-    ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
-    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
-  };
+  const http = httpOptions(opts);
   return {
     name,
     async send(message: RenderedMessage) {

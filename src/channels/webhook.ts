@@ -5,7 +5,7 @@ import type { Audience, TimelineEntry } from '../domain/timeline.js';
 import type { Channel, RenderedMessage, SendContext } from '../ports/channel.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { IncidentSummary } from '../ports/store.js';
-import { post, withoutUserInfo } from './http.js';
+import { clockOption, HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
 
 // Standard Webhooks 1.0 (https://www.standardwebhooks.com): the sender signs
 // `${webhook-id}.${webhook-timestamp}.${body}` with HMAC-SHA256 under each `whsec_` secret.
@@ -52,20 +52,12 @@ const ONE_SECRET = { message: 'Give either `secret` or `secrets`', path: ['secre
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-const ClockSchema = z.custom<Clock>(
-  (value) => typeof value === 'object' && value !== null && typeof (value as Clock).now === 'function',
-  'Must be a clock: an object with `now()`',
-);
-
 const WebhookChannelOptionsSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100).default('webhook'),
-    url: z
-      .url({ protocol: /^https?$/, error: 'Must be an http(s) URL' })
-      .refine(withoutUserInfo, 'Must not contain user info (user:password@)'),
+    url: secretUrlOption(),
     ...SecretsShape,
-    timeoutMs: z.number().int().min(1).max(600_000).optional(),
-    fetch: z.custom<typeof fetch>((value) => typeof value === 'function', 'Must be a function').optional(),
+    ...HTTP_OPTION_FIELDS,
     headers: z
       .record(
         z
@@ -75,7 +67,6 @@ const WebhookChannelOptionsSchema = z
         z.string().refine((value) => !/[\r\n\0]/.test(value), 'Must not contain CR, LF or NUL'),
       )
       .optional(),
-    clock: ClockSchema.optional(),
   })
   .refine(exactlyOneSecret, ONE_SECRET);
 
@@ -88,7 +79,7 @@ const VerifyWebhookOptionsSchema = z
     ),
     body: z.union([z.string(), z.instanceof(Uint8Array)]),
     toleranceSeconds: z.number().int().min(0).default(DEFAULT_WEBHOOK_TOLERANCE_SECONDS),
-    clock: ClockSchema.optional(),
+    clock: clockOption.optional(),
   })
   .refine(exactlyOneSecret, ONE_SECRET);
 
@@ -200,11 +191,7 @@ export function webhookChannel(options: WebhookChannelOptions): Channel {
   const keys = (opts.secrets ?? [opts.secret as string]).map(keyOf);
   const clock = opts.clock ?? systemClock();
   const { name, url } = opts;
-  const transport = {
-    clock,
-    ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
-    ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
-  };
+  const transport = { ...httpOptions(opts), clock };
   return {
     name,
     async send(message: RenderedMessage, ctx: SendContext) {

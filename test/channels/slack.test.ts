@@ -253,7 +253,7 @@ describe('render option', () => {
     expect(sink.requests).toHaveLength(0);
     const errors = events.filter((e) => e.type === 'notification.dead').map((e) => String(e.event.error));
     expect(errors).toEqual([
-      'ChannelError: Channel "slack": render failed: template bug',
+      'ChannelError: Channel "slack": render() failed: template bug',
       expect.stringMatching(/^ChannelError: Channel "slack": render returned an invalid Slack payload \(text: /),
     ]);
     expect((await kit.store.outbox(incident.id)).map((m) => m.status)).toEqual(['dead', 'dead']);
