@@ -171,6 +171,9 @@ export {
   type IncidentKitOptions,
   LifecycleOptionsSchema,
   type ReportInputOf,
+  type Route,
+  type RouteInput,
+  RouteSchema,
 } from './options.js';
 export type { Channel, RenderedMessage, SendContext } from './ports/channel.js';
 export { type Clock, systemClock } from './ports/clock.js';
@@ -186,6 +189,7 @@ export type {
   IncidentStore,
   IncidentSummary,
   NotificationPayload,
+  NotificationRoute,
   OutboxMessage,
   OutboxOutcome,
   OutboxRecord,

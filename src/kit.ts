@@ -172,7 +172,7 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   ): Promise<Incident<C>> {
     const { incident, entries, timers } = decision;
     const now = clock.now();
-    const outbox = outboxMessages(incident, entries, channelNames, ids, now);
+    const outbox = outboxMessages(incident, entries, channelNames, ids, now, config.routes);
     await store.commit({
       incident,
       expectedVersion: before?.version ?? 0,

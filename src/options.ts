@@ -7,10 +7,12 @@ const TimerDurationSchema = DurationSchema.pipe(z.number().min(1_000, 'Must be a
 
 import { customIssue, parseInput, ValidationError } from './domain/errors.js';
 import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
-import { type CustomFields, DEFAULT_ENVIRONMENTS } from './domain/incident.js';
+import { type CustomFields, DEFAULT_ENVIRONMENTS, PrioritySchema } from './domain/incident.js';
+import { AudienceSchema } from './domain/timeline.js';
 import type { LifecycleSettings } from './lifecycle/snapshot.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, type DeliverySettings } from './notify/dispatcher.js';
 import { channelMap } from './notify/outbox.js';
+import { NOTIFYING_ENTRY_TYPES } from './notify/routing.js';
 import type { Channel } from './ports/channel.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import { type Logger, silentLogger } from './ports/logger.js';
@@ -51,6 +53,42 @@ export const DeliveryOptionsSchema = z.strictObject({
   batchSize: z.number().int().min(1).max(10_000).default(100),
 });
 
+/** A non-empty list of distinct, non-blank names. */
+const NamesSchema = z.array(z.string().trim().min(1)).min(1);
+
+/**
+ * One audience route of the kit's `routes` option: which channels an audience's messages go to,
+ * for which incidents and events. Every filter given must match; an omitted filter matches all.
+ */
+export const RouteSchema = z.strictObject({
+  /** Shown in the `route` explanation of each message. Default: `routes[<index>]`. */
+  name: z.string().trim().min(1).max(100).optional(),
+  /** The audience whose messages this route delivers. */
+  audience: AudienceSchema,
+  /** Names of configured channels (keys of the kit's `channels`). */
+  channels: NamesSchema,
+  /**
+   * Timeline entry types (`reported`, `resolved`, `update_posted`, ...). Subscribes the audience
+   * to these lifecycle entries (otherwise only `responders` get them) and limits the route to
+   * them. Omitted: every entry that reaches the audience.
+   */
+  events: z.array(z.enum(NOTIFYING_ENTRY_TYPES)).min(1).optional(),
+  /** Only incidents of these services. */
+  services: NamesSchema.optional(),
+  /** Only incidents of these tenants (an incident without a tenant never matches). */
+  tenants: NamesSchema.optional(),
+  /** Only incidents in these environments (of the kit's `environments`). */
+  environments: NamesSchema.optional(),
+  /** Only incidents of this priority or a more urgent one (`P2`: P1 and P2); never untriaged ones. */
+  minPriority: PrioritySchema.optional(),
+  /** Only major incidents. */
+  majorOnly: z.boolean().optional(),
+});
+/** An audience route, validated. */
+export type Route = z.output<typeof RouteSchema>;
+/** An audience route as you write it in the kit's `routes` option. */
+export type RouteInput = z.input<typeof RouteSchema>;
+
 /** Options of {@link createIncidentKit}. */
 export interface IncidentKitOptions<S extends CustomSchema | undefined = undefined> {
   /** Where incidents live. Default: {@link memoryStore}, which forgets on exit. */
@@ -66,6 +104,12 @@ export interface IncidentKitOptions<S extends CustomSchema | undefined = undefin
   sla?: SlaPolicy | SlaPolicyConfig;
   /** Notification channels by name (or a list, named by each channel's `name`). */
   channels?: Record<string, Channel> | readonly Channel[];
+  /**
+   * Audience routes: which channels each audience's messages go to, filtered by service, tenant,
+   * environment, minimum priority, major incidents and event. Omitted: every channel receives
+   * every message.
+   */
+  routes?: readonly RouteInput[];
   /** Zod object schema of your custom fields; `report()` validates `custom` against it. */
   custom?: S;
   /** Allowed environments. Default: production, staging, development, test. */
@@ -99,6 +143,8 @@ export interface KitConfig {
   priority: PriorityPolicy;
   sla: SlaPolicy | undefined;
   channels: Map<string, Channel>;
+  /** Validated routes; `undefined` when the option is absent (every channel gets every message). */
+  routes: readonly Route[] | undefined;
   ids: IdGenerator;
   logger: Logger;
   environments: ReadonlySet<string>;
@@ -116,12 +162,14 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
   const lifecycle = parseInput(LifecycleOptionsSchema, options.lifecycle ?? {}, 'lifecycle options');
   const delivery = parseInput(DeliveryOptionsSchema, options.delivery ?? {}, 'delivery options');
   const environments: ReadonlySet<string> = new Set(options.environments ?? DEFAULT_ENVIRONMENTS);
+  const channels = channelMap(options.channels);
   return {
     store: options.store ?? memoryStore(),
     clock,
     priority: resolvePriority(options.priority, environments),
     sla: resolveSla(options.sla),
-    channels: channelMap(options.channels),
+    channels,
+    routes: resolveRoutes(options.routes, channels, environments),
     ids,
     logger: options.logger ?? silentLogger,
     environments,
@@ -224,4 +272,48 @@ function resolveSla(sla: SlaPolicy | SlaPolicyConfig | undefined): SlaPolicy | u
       error.issues.map((issue) => ({ ...issue, path: ['sla', ...issue.path] })),
     );
   }
+}
+
+/**
+ * The kit's routes; issues are reported under `routes.` (e.g. `routes[2].channels[0]` for a
+ * channel the kit does not have).
+ */
+function resolveRoutes(
+  routes: readonly RouteInput[] | undefined,
+  channels: ReadonlyMap<string, Channel>,
+  environments: ReadonlySet<string>,
+): Route[] | undefined {
+  if (routes === undefined) return undefined;
+  const fail = (issues: z.core.$ZodIssue[]) =>
+    new ValidationError(
+      'createIncidentKit options',
+      issues.map((issue) => ({ ...issue, path: ['routes', ...issue.path] })),
+    );
+  const result = z.array(RouteSchema).safeParse(routes);
+  if (!result.success) throw fail(result.error.issues);
+  const issues: z.core.$ZodIssue[] = [];
+  result.data.forEach((route, i) => {
+    route.channels.forEach((channel, j) => {
+      if (!channels.has(channel)) {
+        const known = [...channels.keys()].join(', ') || 'none';
+        issues.push(
+          customIssue([i, 'channels', j], `Unknown channel "${channel}"; the kit's channels are ${known}`, channel),
+        );
+      }
+    });
+    route.environments?.forEach((environment, j) => {
+      if (!environments.has(environment)) {
+        const known = [...environments].join(', ');
+        issues.push(
+          customIssue(
+            [i, 'environments', j],
+            `Unknown environment "${environment}"; the kit's environments are ${known}`,
+            environment,
+          ),
+        );
+      }
+    });
+  });
+  if (issues.length > 0) throw fail(issues);
+  return result.data;
 }

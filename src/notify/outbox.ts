@@ -2,36 +2,14 @@ import { invalidInput } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Incident } from '../domain/incident.js';
 import type { Audience, TimelineEntry, TimelineEntryType } from '../domain/timeline.js';
+import type { Route } from '../options.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import type { IncidentSummary, OutboxMessage, OutboxRecord } from '../ports/store.js';
 import { describeEntry, describeIncident } from './describe.js';
+import { deliveries, NOTIFYING_ENTRY_TYPES } from './routing.js';
 
-/**
- * Timeline entries that notify. Internal bookkeeping (notes, participants, roles, reviews,
- * repeated reports) does not.
- */
-const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>([
-  'reported',
-  'triaged',
-  'acknowledged',
-  'acknowledgement_expired',
-  'assigned',
-  'escalated',
-  'update_posted',
-  'held',
-  'resumed',
-  'major_declared',
-  'major_downgraded',
-  'resolved',
-  'recovered',
-  'reopened',
-  'closed',
-  'cancelled',
-  'sla_warning',
-  'sla_breached',
-  'sla_met',
-  'communication_due',
-]);
+/** Timeline entries that notify. */
+const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>(NOTIFYING_ENTRY_TYPES);
 
 /** Audiences outside the organisation: their messages never say who works on the incident. */
 export const PUBLIC_AUDIENCES: ReadonlySet<Audience> = new Set<Audience>(['customers', 'reporter']);
@@ -56,14 +34,10 @@ function summary(incident: Incident, internal: boolean): IncidentSummary {
   };
 }
 
-function audiencesOf(entry: TimelineEntry): Audience[] {
-  return entry.type === 'update_posted' ? entry.audiences : ['responders'];
-}
-
 /**
  * Notification intents of a commit: one outbox message per notifying entry, audience and
- * channel, in timeline order. Routing per audience arrives with the notifications issue; until
- * then every channel receives every audience.
+ * channel, in timeline order. Without `routes` every channel receives every audience; with
+ * them, {@link deliveries} decides (and each message carries its `route` explanation).
  */
 export function outboxMessages(
   incident: Incident,
@@ -71,6 +45,7 @@ export function outboxMessages(
   channels: readonly string[],
   ids: IdGenerator,
   now: number,
+  routes?: readonly Route[],
 ): OutboxMessage[] {
   if (channels.length === 0) return [];
   const messages: OutboxMessage[] = [];
@@ -78,7 +53,7 @@ export function outboxMessages(
   const views = new Map<boolean, IncidentSummary>();
   for (const entry of entries) {
     if (!NOTIFYING.has(entry.type)) continue;
-    for (const audience of audiencesOf(entry)) {
+    for (const { audience, channel, route } of deliveries(incident, entry, channels, routes)) {
       const internal = !PUBLIC_AUDIENCES.has(audience);
       let view = views.get(internal);
       if (view === undefined) {
@@ -86,17 +61,20 @@ export function outboxMessages(
         views.set(internal, view);
       }
       const about = internal ? entry : { ...entry, actor: PUBLIC_ACTOR };
-      for (const channel of channels) {
-        messages.push({
-          id: ids(),
-          incidentId: incident.id,
-          channel,
-          audience,
-          payload: { event: `incident.${entry.type}`, incident: view, entry: about },
-          createdAt: now,
-          availableAt: now,
-        });
-      }
+      messages.push({
+        id: ids(),
+        incidentId: incident.id,
+        channel,
+        audience,
+        payload: {
+          event: `incident.${entry.type}`,
+          incident: view,
+          entry: about,
+          ...(route === undefined ? {} : { route }),
+        },
+        createdAt: now,
+        availableAt: now,
+      });
     }
   }
   return messages;

@@ -34,6 +34,16 @@ export interface NotificationPayload {
   event: string;
   incident: IncidentSummary;
   entry: TimelineEntry;
+  /** Why this message goes to this audience on this channel; only when the kit has `routes`. */
+  route?: NotificationRoute;
+}
+
+/** The routing decision behind a message: the routes that chose its channel, and why. */
+export interface NotificationRoute {
+  /** Names of the matching routes (`routes[2]` for an unnamed one). */
+  names: string[];
+  /** E.g. `route "oncall-slack": audience responders, service checkout, priority P1 >= P2`. */
+  reason: string;
 }
 
 /**
