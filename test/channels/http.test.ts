@@ -1,20 +1,11 @@
 import { ChannelError, ChannelError as ChannelErrorClass, ValidationError } from 'incidentkit';
 import { slackChannel, smsChannel, teamsChannel, webhookChannel } from 'incidentkit/channels';
 import { FakeClock } from 'incidentkit/testing';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { MAX_RETRY_AFTER_MS, post, retryAfterMs } from '../../src/channels/http.js';
-import { type Sink, type SinkReply, startSink } from './sink.js';
+import { type SinkReply, sinksPerTest, startSink } from './sink.js';
 
-const sinks: Sink[] = [];
-afterEach(async () => {
-  await Promise.all(sinks.splice(0).map((sink) => sink.close()));
-});
-
-async function sink(...replies: SinkReply[]): Promise<Sink> {
-  const started = await startSink(...replies);
-  sinks.push(started);
-  return started;
-}
+const sink = sinksPerTest();
 
 function request(url: string) {
   return { url, headers: { 'content-type': 'application/json' }, body: '{"hello":"world"}' };

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 /** One request the sink received. */
 export interface SinkRequest {
@@ -70,5 +71,18 @@ export async function startSink(...replies: SinkReply[]): Promise<Sink> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** The `sink(...replies)` of a test file: every sink a test starts is closed after it. */
+export function sinksPerTest(): (...replies: SinkReply[]) => Promise<Sink> {
+  const open: Sink[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((sink) => sink.close()));
+  });
+  return async (...replies) => {
+    const started = await startSink(...replies);
+    open.push(started);
+    return started;
   };
 }

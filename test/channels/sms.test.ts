@@ -2,20 +2,11 @@ import fc from 'fast-check';
 import { ChannelError, type RenderedMessage, ValidationError } from 'incidentkit';
 import * as channels from 'incidentkit/channels';
 import { createTestKit, FakeClock } from 'incidentkit/testing';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DEFAULT_SMS_MAX_SEGMENTS, fitSms, type SmsChannelOptions, smsChannel } from '../../src/channels/sms.js';
-import { type Sink, type SinkReply, type SinkRequest, startSink } from './sink.js';
+import { type Sink, type SinkRequest, sinksPerTest, startSink } from './sink.js';
 
-const sinks: Sink[] = [];
-afterEach(async () => {
-  await Promise.all(sinks.splice(0).map((sink) => sink.close()));
-});
-
-async function sink(...replies: SinkReply[]): Promise<Sink> {
-  const started = await startSink(...replies);
-  sinks.push(started);
-  return started;
-}
+const sink = sinksPerTest();
 
 const SID = 'AC0123456789abcdef0123456789abcdef';
 const TOKEN = 'tok_s3cr3t_0123456789abcdef';

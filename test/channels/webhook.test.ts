@@ -3,7 +3,7 @@ import { ChannelError, createIncidentKit, type RenderedMessage, ValidationError 
 import * as channels from 'incidentkit/channels';
 import { createTestKit, FakeClock } from 'incidentkit/testing';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   type VerifyWebhookOptions,
   verifyWebhook,
@@ -13,18 +13,9 @@ import {
   webhookChannel,
 } from '../../src/channels/webhook.js';
 import { TRIAGED_REPORT } from '../support.js';
-import { type Sink, type SinkReply, type SinkRequest, startSink } from './sink.js';
+import { type SinkRequest, sinksPerTest } from './sink.js';
 
-const sinks: Sink[] = [];
-afterEach(async () => {
-  await Promise.all(sinks.splice(0).map((sink) => sink.close()));
-});
-
-async function sink(...replies: SinkReply[]): Promise<Sink> {
-  const started = await startSink(...replies);
-  sinks.push(started);
-  return started;
-}
+const sink = sinksPerTest();
 
 function newSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
