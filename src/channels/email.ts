@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ChannelError, parseInput } from '../domain/errors.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import { renderEmailHtml } from './html.js';
-import { userCodeError } from './user-code.js';
+import { functionOption, userCodeError } from './user-code.js';
 
 /**
  * The message {@link emailChannel} hands to its transport: a subset of nodemailer's
@@ -227,7 +227,7 @@ function maskAddress(address: string): string {
 
 /**
  * An entry that is not one address, for an error message: the word before every `@` masked
- * (`a***@`), control and separator characters shown as `\uXXXX`, at most 100 characters.
+ * (`a***@`), control and separator characters shown as escapes (`\u000A`), at most 100 characters.
  */
 function maskEntry(entry: string): string {
   const masked = entry
@@ -241,8 +241,6 @@ const mailbox = z.string().superRefine((value, ctx) => {
   if (typeof problem === 'string') ctx.addIssue({ code: 'custom', message: `The address ${problem}` });
 });
 const mailboxes = z.union([mailbox, z.array(mailbox).min(1)]);
-const fn = (what: string) =>
-  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `Expected ${what}`);
 
 const EmailChannelOptionsSchema = z
   .object({
@@ -253,7 +251,7 @@ const EmailChannelOptionsSchema = z
     ),
     from: mailbox,
     to: mailboxes.optional(),
-    recipients: fn('a function').optional(),
+    recipients: functionOption<(...args: never[]) => unknown>('message => addresses').optional(),
     replyTo: mailbox.optional(),
     domain: z
       .string()
@@ -261,7 +259,7 @@ const EmailChannelOptionsSchema = z
         message: 'Expected a domain name such as mail.example.com',
       })
       .optional(),
-    render: fn('a function').optional(),
+    render: functionOption<(...args: never[]) => unknown>('message => parts').optional(),
   })
   .refine((o) => (o.to === undefined) !== (o.recipients === undefined), {
     message: 'Give exactly one of `to` and `recipients`',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChannelError } from '../domain/errors.js';
 import { type Clock, systemClock } from '../ports/clock.js';
+import { functionOption } from './user-code.js';
 
 // The HTTP transport of the built-in channels: one POST, classified into success or a
 // ChannelError the dispatcher understands. Endpoints carry secrets (Slack and Teams webhook
@@ -41,11 +42,6 @@ export function withoutUserInfo(value: string): boolean {
   } catch {
     return true;
   }
-}
-
-/** A zod schema for an option that must be a function (the issue never echoes the value). */
-export function functionOption<T>(what: string) {
-  return z.custom<T>((value) => typeof value === 'function', `Must be a function (${what})`);
 }
 
 /** A secret http(s) URL option: checked, never echoed, without user info. */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ChannelError, formatPath, parseInput } from '../domain/errors.js';
+import { parseInput } from '../domain/errors.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import { escapeSlackText, titleAndBody, truncateEscaped } from './escape.js';
-import { functionOption, HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
-import { userCodeError } from './user-code.js';
+import { HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
+import { checkedRender, functionOption } from './user-code.js';
 
 /**
  * A Slack text object.
@@ -77,8 +77,6 @@ export const SLACK_LIMITS = {
   blocks: 50,
 } as const;
 
-const fn = functionOption;
-
 /**
  * The zod schema of {@link SlackChannelOptions}. Its issues never carry the input, so a bad
  * webhook URL is not echoed.
@@ -105,7 +103,8 @@ export const SlackChannelOptionsSchema = z.strictObject({
    * it: use {@link escapeSlackText} on every string that is not yours. A render that throws or
    * returns something that is not a payload fails the message permanently.
    */
-  render: fn<(message: RenderedMessage) => SlackPayload | Promise<SlackPayload>>('message => payload').optional(),
+  render:
+    functionOption<(message: RenderedMessage) => SlackPayload | Promise<SlackPayload>>('message => payload').optional(),
 });
 
 /**
@@ -230,25 +229,6 @@ export function fitSlackLimits(payload: SlackPayload): SlackPayload {
   return fitted;
 }
 
-async function customPayload(
-  name: string,
-  render: NonNullable<SlackChannelOptions['render']>,
-  message: RenderedMessage,
-): Promise<SlackPayload> {
-  let rendered: unknown;
-  try {
-    rendered = await render(message);
-  } catch (error) {
-    throw userCodeError(name, 'render()', error);
-  }
-  const parsed = RenderedPayloadSchema.safeParse(rendered);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
-    throw new ChannelError(name, `render returned an invalid Slack payload (${detail})`, { retryable: false });
-  }
-  return parsed.data as SlackPayload;
-}
-
 /**
  * A channel that posts to a Slack incoming webhook (one Slack channel per webhook URL). Each
  * message is a Block Kit message ({@link renderSlackMessage}, or your `render`) within Slack's
@@ -275,7 +255,16 @@ export function slackChannel(options: SlackChannelOptions): Channel {
   return {
     name,
     async send(message: RenderedMessage) {
-      const payload = render ? fitSlackLimits(await customPayload(name, render, message)) : renderSlackMessage(message);
+      const payload = render
+        ? fitSlackLimits(
+            (await checkedRender(
+              name,
+              () => render(message),
+              RenderedPayloadSchema,
+              'an invalid Slack payload',
+            )) as SlackPayload,
+          )
+        : renderSlackMessage(message);
       await post(
         name,
         {

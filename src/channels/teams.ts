@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ChannelError, formatPath, parseInput } from '../domain/errors.js';
+import { parseInput } from '../domain/errors.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import { escapeCardText, titleAndBody, truncateEscaped } from './escape.js';
-import { functionOption, HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
-import { userCodeError } from './user-code.js';
+import { HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
+import { checkedRender, functionOption } from './user-code.js';
 
 /**
  * An Adaptive Card element: `TextBlock`, `FactSet`, `Container`, ...
@@ -83,8 +83,6 @@ export const TEAMS_LIMITS = {
  */
 export const ADAPTIVE_CARD_VERSION = '1.4';
 
-const fn = functionOption;
-
 /**
  * The zod schema of {@link TeamsChannelOptions}. Its issues never carry the input, so a bad
  * webhook URL is not echoed.
@@ -112,7 +110,7 @@ export const TeamsChannelOptionsSchema = z.strictObject({
    * returns something else fails the message permanently.
    */
   render:
-    fn<(message: RenderedMessage) => AdaptiveCard | TeamsMessage | Promise<AdaptiveCard | TeamsMessage>>(
+    functionOption<(message: RenderedMessage) => AdaptiveCard | TeamsMessage | Promise<AdaptiveCard | TeamsMessage>>(
       'message => card',
     ).optional(),
 });
@@ -219,27 +217,21 @@ export function teamsMessage(card: AdaptiveCard): TeamsMessage {
   };
 }
 
+/** The message a user's `render` made: a bare card gets the `message` envelope. */
 async function customMessage(
   name: string,
   render: NonNullable<TeamsChannelOptions['render']>,
   message: RenderedMessage,
 ): Promise<TeamsMessage> {
-  let rendered: unknown;
-  try {
-    rendered = await render(message);
-  } catch (error) {
-    throw userCodeError(name, 'render()', error);
-  }
-  const parsed = RenderedSchema.safeParse(rendered);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
-    throw new ChannelError(name, `render returned neither an Adaptive Card nor a Teams message (${detail})`, {
-      retryable: false,
-    });
-  }
-  return parsed.data.type === 'AdaptiveCard'
-    ? teamsMessage(parsed.data as AdaptiveCard)
-    : (parsed.data as unknown as TeamsMessage);
+  const rendered = await checkedRender(
+    name,
+    () => render(message),
+    RenderedSchema,
+    'neither an Adaptive Card nor a Teams message',
+  );
+  return rendered.type === 'AdaptiveCard'
+    ? teamsMessage(rendered as AdaptiveCard)
+    : (rendered as unknown as TeamsMessage);
 }
 
 /**

@@ -39,13 +39,17 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out === '' ? '(root)' : out;
 }
 
+/** Zod issues as one line: `reporter.name: Required; labels[2]: Too long`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+}
+
 /** Input failed its zod schema. `issues` are zod's, untouched; nothing was written. */
 export class ValidationError extends IncidentKitError {
   readonly issues: z.core.$ZodIssue[];
 
   constructor(what: string, issues: z.core.$ZodIssue[]) {
-    const detail = issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
-    super('VALIDATION', `Invalid ${what}: ${detail}`);
+    super('VALIDATION', `Invalid ${what}: ${describeIssues(issues)}`);
     this.issues = issues;
   }
 

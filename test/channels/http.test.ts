@@ -1,26 +1,14 @@
-import { ChannelError, ChannelError as ChannelErrorClass, ValidationError } from 'incidentkit';
+import { ChannelError as ChannelErrorClass, ValidationError } from 'incidentkit';
 import { slackChannel, smsChannel, teamsChannel, webhookChannel } from 'incidentkit/channels';
 import { FakeClock } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
 import { MAX_RETRY_AFTER_MS, post, retryAfterMs } from '../../src/channels/http.js';
-import { type SinkReply, sinksPerTest, startSink } from './sink.js';
+import { failure, type SinkReply, sinksPerTest, startSink } from './sink.js';
 
 const sink = sinksPerTest();
 
 function request(url: string) {
   return { url, headers: { 'content-type': 'application/json' }, body: '{"hello":"world"}' };
-}
-
-/** The ChannelError `promise` rejects with. */
-async function failure(promise: Promise<unknown>): Promise<ChannelError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(ChannelError.isInstance(error)).toBe(true);
-  return error as ChannelError;
 }
 
 /** Every text an error shows: message, String(), stack, JSON and its cause chain. */

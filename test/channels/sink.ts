@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach } from 'vitest';
+import { ChannelError } from 'incidentkit';
+import { afterEach, expect } from 'vitest';
 
 /** One request the sink received. */
 export interface SinkRequest {
@@ -85,4 +86,16 @@ export function sinksPerTest(): (...replies: SinkReply[]) => Promise<Sink> {
     open.push(started);
     return started;
   };
+}
+
+/** The ChannelError `promise` rejects with. */
+export async function failure(promise: Promise<unknown>): Promise<ChannelError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+  expect(ChannelError.isInstance(error)).toBe(true);
+  return error as ChannelError;
 }

@@ -4,7 +4,7 @@ import * as channels from 'incidentkit/channels';
 import { createTestKit, FakeClock } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_SMS_MAX_SEGMENTS, fitSms, type SmsChannelOptions, smsChannel } from '../../src/channels/sms.js';
-import { type Sink, type SinkRequest, sinksPerTest, startSink } from './sink.js';
+import { failure, type Sink, type SinkRequest, sinksPerTest, startSink } from './sink.js';
 
 const sink = sinksPerTest();
 
@@ -38,17 +38,6 @@ function message(text = '[P1] INC-7 Checkout is down: acknowledged\nService: sho
 
 function form(request: SinkRequest): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(request.body));
-}
-
-async function failure(promise: Promise<unknown>): Promise<ChannelError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-  expect(ChannelError.isInstance(error)).toBe(true);
-  return error as ChannelError;
 }
 
 /** Every credential form that must never show. */

@@ -1,4 +1,5 @@
-import { StoreError } from '../../domain/errors.js';
+import type { z } from 'zod';
+import { describeIssues, StoreError } from '../../domain/errors.js';
 import { type Incident, IncidentSchema, openDedupKey } from '../../domain/incident.js';
 import { nextPageCursor } from '../../domain/query.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
@@ -98,6 +99,11 @@ const checked = new Map<string, string>();
 const CHECKED_ENTRIES = 2_000;
 const CHECKED_TEXT = 16_384;
 
+/** ` at <path>: <message>` of a schema failure's first issue, for a one-line error. */
+function firstProblem(error: z.ZodError): string {
+  return error.issues.length === 0 ? '' : ` at ${describeIssues(error.issues.slice(0, 1))}`;
+}
+
 /**
  * Checks the incident of a commit against the schema, so that a SQL store never writes a record
  * it would later refuse to read: `StoreError`, nothing written.
@@ -105,8 +111,7 @@ const CHECKED_TEXT = 16_384;
 export function checkIncidentForWrite(incident: Incident): void {
   const result = IncidentSchema.safeParse(incident);
   if (result.success) return;
-  const first = result.error.issues[0];
-  const where = first === undefined ? '' : ` at ${first.path.join('.') || '(root)'}: ${first.message}`;
+  const where = firstProblem(result.error);
   throw new StoreError(
     `Invalid commit: incident "${incident.id}" fails the incident schema${where}; nothing was written`,
     {
@@ -122,9 +127,7 @@ export function readIncident(id: string, record: unknown): Incident {
   if (typeof record === 'string' && checked.get(id) === record) return value as Incident;
   const result = IncidentSchema.safeParse(value);
   if (!result.success) {
-    const first = result.error.issues[0];
-    const where = first === undefined ? '' : ` at ${first.path.join('.') || '(root)'}: ${first.message}`;
-    throw corrupt('record', id, `it fails the incident schema${where}`, result.error);
+    throw corrupt('record', id, `it fails the incident schema${firstProblem(result.error)}`, result.error);
   }
   if ((value as Incident).id !== id) throw corrupt('record', id, `it holds incident "${(value as Incident).id}"`);
   if (typeof record === 'string' && record.length <= CHECKED_TEXT) {
