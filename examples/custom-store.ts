@@ -77,10 +77,10 @@ export function jsonFileStore(path?: string): JsonFileStore {
     }
     return result;
   }
-  /** Head of line: of the pending messages of one incident and channel, only the earliest may go. */
+  /** Head of line: of the pending messages of one incident, channel and lane, only the earliest may go. */
   function heads(): Leased<OutboxRecord>[] {
     const pending = sorted(state.outbox, byId).filter((m) => m.status === 'pending');
-    const line = (m: OutboxRecord) => JSON.stringify([m.incidentId, m.channel]);
+    const line = (m: OutboxRecord) => JSON.stringify([m.incidentId, m.channel, m.lane ?? '']);
     return pending.filter((m, i) => pending.findIndex((first) => line(first) === line(m)) === i);
   }
   /** The open incident that holds dedup key `key` (none for null); a corrupt record holds no key. */

@@ -161,6 +161,14 @@ export {
   TIMER_NAMES,
   type TimerEvent,
 } from './lifecycle/machine.js';
+export { type NotificationConfig, type Route, type RouteInput, RouteSchema } from './notify/config.js';
+export {
+  type Contact,
+  type ContactInput,
+  ContactSchema,
+  type MessageRecipient,
+  QuietHoursSchema,
+} from './notify/contacts.js';
 export { describeEntry, describeIncident, formatTimeline } from './notify/describe.js';
 export { DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
 export {
@@ -171,9 +179,6 @@ export {
   type IncidentKitOptions,
   LifecycleOptionsSchema,
   type ReportInputOf,
-  type Route,
-  type RouteInput,
-  RouteSchema,
 } from './options.js';
 export type { Channel, RenderedMessage, SendContext } from './ports/channel.js';
 export { type Clock, systemClock } from './ports/clock.js';

@@ -170,9 +170,32 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     decision: Decision,
     extra: { idempotency?: IdempotencyKey | undefined; fired?: string },
   ): Promise<Incident<C>> {
-    const { incident, entries, timers } = decision;
     const now = clock.now();
-    const outbox = outboxMessages(incident, entries, channelNames, ids, now, config.routes);
+    const { timers } = decision;
+    const { outbox, decisions } = outboxMessages(
+      decision.incident,
+      decision.entries,
+      channelNames,
+      ids,
+      now,
+      config.notifications,
+    );
+    // The routing decisions join the commit's entries, stamped like the entries they explain.
+    const last = decision.entries[decision.entries.length - 1];
+    const incident = { ...decision.incident, lastSeq: decision.incident.lastSeq + decisions.length };
+    const entries = [
+      ...decision.entries,
+      ...decisions.map(
+        (d, i) =>
+          ({
+            ...d,
+            incidentId: incident.id,
+            seq: decision.incident.lastSeq + 1 + i,
+            at: last!.at,
+            actor: SYSTEM_ACTOR,
+          }) as TimelineEntry,
+      ),
+    ];
     await store.commit({
       incident,
       expectedVersion: before?.version ?? 0,

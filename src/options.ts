@@ -7,12 +7,12 @@ const TimerDurationSchema = DurationSchema.pipe(z.number().min(1_000, 'Must be a
 
 import { customIssue, parseInput, ValidationError } from './domain/errors.js';
 import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
-import { type CustomFields, DEFAULT_ENVIRONMENTS, PrioritySchema } from './domain/incident.js';
-import { AudienceSchema } from './domain/timeline.js';
+import { type CustomFields, DEFAULT_ENVIRONMENTS, type Priority } from './domain/incident.js';
 import type { LifecycleSettings } from './lifecycle/snapshot.js';
+import { type NotificationConfig, type RouteInput, resolveNotifications } from './notify/config.js';
+import type { ContactInput } from './notify/contacts.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, type DeliverySettings } from './notify/dispatcher.js';
 import { channelMap } from './notify/outbox.js';
-import { NOTIFYING_ENTRY_TYPES } from './notify/routing.js';
 import type { Channel } from './ports/channel.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import { type Logger, silentLogger } from './ports/logger.js';
@@ -53,42 +53,6 @@ export const DeliveryOptionsSchema = z.strictObject({
   batchSize: z.number().int().min(1).max(10_000).default(100),
 });
 
-/** A non-empty list of distinct, non-blank names. */
-const NamesSchema = z.array(z.string().trim().min(1)).min(1);
-
-/**
- * One audience route of the kit's `routes` option: which channels an audience's messages go to,
- * for which incidents and events. Every filter given must match; an omitted filter matches all.
- */
-export const RouteSchema = z.strictObject({
-  /** Shown in the `route` explanation of each message. Default: `routes[<index>]`. */
-  name: z.string().trim().min(1).max(100).optional(),
-  /** The audience whose messages this route delivers. */
-  audience: AudienceSchema,
-  /** Names of configured channels (keys of the kit's `channels`). */
-  channels: NamesSchema,
-  /**
-   * Timeline entry types (`reported`, `resolved`, `update_posted`, ...). Subscribes the audience
-   * to these lifecycle entries (otherwise only `responders` get them) and limits the route to
-   * them. Omitted: every entry that reaches the audience.
-   */
-  events: z.array(z.enum(NOTIFYING_ENTRY_TYPES)).min(1).optional(),
-  /** Only incidents of these services. */
-  services: NamesSchema.optional(),
-  /** Only incidents of these tenants (an incident without a tenant never matches). */
-  tenants: NamesSchema.optional(),
-  /** Only incidents in these environments (of the kit's `environments`). */
-  environments: NamesSchema.optional(),
-  /** Only incidents of this priority or a more urgent one (`P2`: P1 and P2); never untriaged ones. */
-  minPriority: PrioritySchema.optional(),
-  /** Only major incidents. */
-  majorOnly: z.boolean().optional(),
-});
-/** An audience route, validated. */
-export type Route = z.output<typeof RouteSchema>;
-/** An audience route as you write it in the kit's `routes` option. */
-export type RouteInput = z.input<typeof RouteSchema>;
-
 /** Options of {@link createIncidentKit}. */
 export interface IncidentKitOptions<S extends CustomSchema | undefined = undefined> {
   /** Where incidents live. Default: {@link memoryStore}, which forgets on exit. */
@@ -110,6 +74,16 @@ export interface IncidentKitOptions<S extends CustomSchema | undefined = undefin
    * every message.
    */
   routes?: readonly RouteInput[];
+  /**
+   * People (or shared mailboxes) that routes name as `recipients`, by id: their email address,
+   * phone number, time zone and quiet hours.
+   */
+  contacts?: Record<string, ContactInput>;
+  /**
+   * Messages about incidents of this priority or a more urgent one, about major incidents and
+   * about untriaged ones are high-urgency: they ignore quiet hours. Default `P2`.
+   */
+  highUrgencyFrom?: Priority;
   /** Zod object schema of your custom fields; `report()` validates `custom` against it. */
   custom?: S;
   /** Allowed environments. Default: production, staging, development, test. */
@@ -143,8 +117,8 @@ export interface KitConfig {
   priority: PriorityPolicy;
   sla: SlaPolicy | undefined;
   channels: Map<string, Channel>;
-  /** Validated routes; `undefined` when the option is absent (every channel gets every message). */
-  routes: readonly Route[] | undefined;
+  /** Routes, contacts and urgency. */
+  notifications: NotificationConfig;
   ids: IdGenerator;
   logger: Logger;
   environments: ReadonlySet<string>;
@@ -169,7 +143,7 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
     priority: resolvePriority(options.priority, environments),
     sla: resolveSla(options.sla),
     channels,
-    routes: resolveRoutes(options.routes, channels, environments),
+    notifications: resolveNotifications(options, channels, environments),
     ids,
     logger: options.logger ?? silentLogger,
     environments,
@@ -272,48 +246,4 @@ function resolveSla(sla: SlaPolicy | SlaPolicyConfig | undefined): SlaPolicy | u
       error.issues.map((issue) => ({ ...issue, path: ['sla', ...issue.path] })),
     );
   }
-}
-
-/**
- * The kit's routes; issues are reported under `routes.` (e.g. `routes[2].channels[0]` for a
- * channel the kit does not have).
- */
-function resolveRoutes(
-  routes: readonly RouteInput[] | undefined,
-  channels: ReadonlyMap<string, Channel>,
-  environments: ReadonlySet<string>,
-): Route[] | undefined {
-  if (routes === undefined) return undefined;
-  const fail = (issues: z.core.$ZodIssue[]) =>
-    new ValidationError(
-      'createIncidentKit options',
-      issues.map((issue) => ({ ...issue, path: ['routes', ...issue.path] })),
-    );
-  const result = z.array(RouteSchema).safeParse(routes);
-  if (!result.success) throw fail(result.error.issues);
-  const issues: z.core.$ZodIssue[] = [];
-  result.data.forEach((route, i) => {
-    route.channels.forEach((channel, j) => {
-      if (!channels.has(channel)) {
-        const known = [...channels.keys()].join(', ') || 'none';
-        issues.push(
-          customIssue([i, 'channels', j], `Unknown channel "${channel}"; the kit's channels are ${known}`, channel),
-        );
-      }
-    });
-    route.environments?.forEach((environment, j) => {
-      if (!environments.has(environment)) {
-        const known = [...environments].join(', ');
-        issues.push(
-          customIssue(
-            [i, 'environments', j],
-            `Unknown environment "${environment}"; the kit's environments are ${known}`,
-            environment,
-          ),
-        );
-      }
-    });
-  });
-  if (issues.length > 0) throw fail(issues);
-  return result.data;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChannelError, parseInput } from '../domain/errors.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
+import { contactAddresses } from './contacts.js';
 import { renderEmailHtml } from './html.js';
 import { functionOption, userCodeError } from './user-code.js';
 
@@ -114,7 +115,8 @@ export interface EmailContent {
 export type EmailRecipients = string | readonly string[];
 
 /**
- * Options of {@link emailChannel}. Give exactly one of `to` and `recipients`.
+ * Options of {@link emailChannel}. Give at most one of `to` and `recipients`; without either, each
+ * message goes to the `email` of the contacts its route names (the route's `recipients`).
  *
  * @example
  * ```ts
@@ -261,8 +263,8 @@ const EmailChannelOptionsSchema = z
       .optional(),
     render: functionOption<(...args: never[]) => unknown>('message => parts').optional(),
   })
-  .refine((o) => (o.to === undefined) !== (o.recipients === undefined), {
-    message: 'Give exactly one of `to` and `recipients`',
+  .refine((o) => o.to === undefined || o.recipients === undefined, {
+    message: 'Give at most one of `to` and `recipients`',
     path: ['to'],
   });
 
@@ -460,12 +462,14 @@ export function emailChannel(options: EmailChannelOptions): Channel {
     async send(message: RenderedMessage) {
       let returned: unknown;
       let content: EmailContent = {};
-      if (!fixedTo) {
+      if (!fixedTo && recipients) {
         try {
-          returned = await recipients!(message);
+          returned = await recipients(message);
         } catch (error) {
           throw userCodeError(name, 'recipients()', error);
         }
+      } else if (!fixedTo) {
+        returned = contactAddresses(name, message, 'email');
       }
       const to = fixedTo ?? recipientList(name, returned);
       if (to.length === 0) return;

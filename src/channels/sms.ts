@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ChannelError, ValidationError } from '../domain/errors.js';
+import { E164 } from '../notify/contacts.js';
 import type { Channel, RenderedMessage, SendContext } from '../ports/channel.js';
 import type { Clock } from '../ports/clock.js';
+import { contactAddresses } from './contacts.js';
 import { HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
 import { userCodeError } from './user-code.js';
 
@@ -138,7 +140,6 @@ export function fitSms(text: string, maxSegments: number = DEFAULT_SMS_MAX_SEGME
 
 // --- Channel -------------------------------------------------------------------------------
 
-const E164 = /^\+[1-9]\d{1,14}$/;
 const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 
 const PhoneSchema = z.string().regex(E164, 'Must be an E.164 number, e.g. +14155550100');
@@ -170,12 +171,15 @@ const SmsChannelOptionsSchema = z
       .custom<(message: RenderedMessage) => string>((value) => typeof value === 'function', 'Must be a function')
       .optional(),
   })
-  .refine((value) => (value.to === undefined) !== (value.recipients === undefined), {
-    message: 'Give either `to` or `recipients`',
+  .refine((value) => value.to === undefined || value.recipients === undefined, {
+    message: 'Give at most one of `to` and `recipients`',
     path: ['to'],
   });
 
-/** Options of {@link smsChannel}. Give exactly one of `to` and `recipients`. */
+/**
+ * Options of {@link smsChannel}. Give at most one of `to` and `recipients`; without either, each
+ * message goes to the `phone` of the contacts its route names (the route's `recipients`).
+ */
 export interface SmsChannelOptions {
   /** Channel name, as routes refer to it. Default `sms`. */
   name?: string;
@@ -280,7 +284,7 @@ export function smsChannel(options: SmsChannelOptions): Channel {
   }
   const opts = parsed.data;
   const { name, accountSid, authToken, from, maxSegments } = opts;
-  const recipients: readonly string[] = opts.recipients ?? [opts.to as string];
+  const fixed: readonly string[] | undefined = opts.recipients ?? (opts.to === undefined ? undefined : [opts.to]);
   const url = `${opts.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`;
   const headers = {
     authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
@@ -324,6 +328,7 @@ export function smsChannel(options: SmsChannelOptions): Channel {
       if (typeof rendered !== 'string') {
         throw new ChannelError(name, 'render() returned something other than a string', { retryable: false });
       }
+      const recipients = fixed ?? contactAddresses(name, message, 'phone');
       const raw = rendered.trim() || message.subject.trim();
       const { text } = fitSms(raw, maxSegments);
       const [only] = recipients;

@@ -14,7 +14,7 @@ import {
   RoleSchema,
 } from './incident.js';
 
-/** Audiences a message can address. Routing per audience arrives with the notifications issue. */
+/** Audiences a message can address. */
 export const AudienceSchema = z.enum(['responders', 'stakeholders', 'management', 'customers', 'reporter']);
 export type Audience = z.infer<typeof AudienceSchema>;
 
@@ -32,6 +32,24 @@ export const ReasonSchema = z.object({
   after: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });
 export type Reason = z.infer<typeof ReasonSchema>;
+
+/** One routing decision of a `notified` entry: an outbox message, where it goes and why. */
+export const NotificationDecisionSchema = z.object({
+  /** The outbox message id (see `kit.store.outbox(incidentId)` for its delivery status). */
+  messageId: z.string(),
+  audience: AudienceSchema,
+  channel: z.string(),
+  /** Contact ids the message addresses; absent: the channel chooses. */
+  recipients: z.array(z.string()).optional(),
+  /** The matching routes' names. */
+  routes: z.array(z.string()),
+  /** Why, e.g. `route "oncall-sms": audience responders, priority P1 >= P2`. */
+  reason: z.string(),
+  urgency: z.enum(['high', 'low']),
+  /** A low-urgency message waits for its recipients' quiet hours to end: due at this instant. */
+  heldUntil: InstantSchema.optional(),
+});
+export type NotificationDecision = z.infer<typeof NotificationDecisionSchema>;
 
 const base = {
   incidentId: z.string(),
@@ -95,6 +113,16 @@ export const TimelineEntrySchema = z.discriminatedUnion('type', [
   entry('sla_breached', { clock: z.string() }),
   entry('sla_met', { clock: z.string() }),
   entry('communication_due', { sinceLastUpdateMs: z.number().int().nonnegative() }),
+  entry('notified', {
+    /** `seq` of the entry the notifications are about (written in the same commit). */
+    about: z.number().int().min(1),
+    /** Its event, e.g. `incident.resolved`. */
+    event: z.string(),
+    /** One per outbox message: who is notified, on which channel, and why. */
+    deliveries: z.array(NotificationDecisionSchema),
+    /** Audiences the entry addresses that no route delivers. */
+    unrouted: z.array(AudienceSchema),
+  }),
 ]);
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 /** The `type` of a timeline entry. */

@@ -1,5 +1,5 @@
 import type { Incident } from '../domain/incident.js';
-import type { TimelineEntry } from '../domain/timeline.js';
+import type { TimelineEntry, TimelineEntryOf } from '../domain/timeline.js';
 
 function who(a: { team: string | null; tier: number; assignee: string | null }): string {
   const parts = [a.team ?? 'no team', `tier ${a.tier}`];
@@ -68,7 +68,21 @@ export function describeEntry(entry: TimelineEntry): string {
       return `SLA breached: ${entry.clock} target missed`;
     case 'communication_due':
       return `stakeholder update due (none for ${Math.round(entry.sinceLastUpdateMs / 60_000)} min)`;
+    case 'notified':
+      return describeNotified(entry);
   }
+}
+
+/** `notified #4 incident.resolved: management on email to ana (held until ...), ...; no route for customers` */
+function describeNotified(entry: TimelineEntryOf<'notified'>): string {
+  const sent = entry.deliveries.map((d) => {
+    const to = d.recipients ? ` to ${d.recipients.join(', ')}` : '';
+    const held = d.heldUntil ? ` (quiet hours: held until ${d.heldUntil})` : '';
+    return `${d.audience} on ${d.channel}${to}${held}`;
+  });
+  const parts = [sent.length > 0 ? sent.join(', ') : 'nobody'];
+  if (entry.unrouted.length > 0) parts.push(`no route for ${entry.unrouted.join(', ')}`);
+  return `notified about #${entry.about} ${entry.event}: ${parts.join('; ')}`;
 }
 
 /**

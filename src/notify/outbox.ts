@@ -1,12 +1,19 @@
 import { invalidInput } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Incident } from '../domain/incident.js';
-import type { Audience, TimelineEntry, TimelineEntryType } from '../domain/timeline.js';
-import type { Route } from '../options.js';
+import type {
+  Audience,
+  NewTimelineEntry,
+  NotificationDecision,
+  TimelineEntry,
+  TimelineEntryType,
+} from '../domain/timeline.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import type { IncidentSummary, OutboxMessage, OutboxRecord } from '../ports/store.js';
+import type { NotificationConfig } from './config.js';
+import { type Contact, messageRecipient, reachableFrom } from './contacts.js';
 import { describeEntry, describeIncident } from './describe.js';
-import { deliveries, NOTIFYING_ENTRY_TYPES } from './routing.js';
+import { deliveries, NOTIFYING_ENTRY_TYPES, urgencyOf } from './routing.js';
 
 /** Timeline entries that notify. */
 const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>(NOTIFYING_ENTRY_TYPES);
@@ -34,10 +41,30 @@ function summary(incident: Incident, internal: boolean): IncidentSummary {
   };
 }
 
+/** What a commit notifies: outbox messages, and (with routes) the decisions for the timeline. */
+export interface Notifications {
+  outbox: OutboxMessage[];
+  /** One `notified` entry per notifying entry, to append to the commit's entries. */
+  decisions: NewTimelineEntry[];
+}
+
+/** Recipients grouped by the instant a message may reach them, earliest first. */
+function byReachableInstant(contacts: readonly Contact[], urgency: 'high' | 'low', now: number): [number, Contact[]][] {
+  if (contacts.length === 0 || urgency === 'high') return [[now, [...contacts]]];
+  const groups = new Map<number, Contact[]>();
+  for (const contact of contacts) {
+    const at = reachableFrom(contact, now);
+    groups.set(at, [...(groups.get(at) ?? []), contact]);
+  }
+  return [...groups].sort(([a], [b]) => a - b);
+}
+
 /**
- * Notification intents of a commit: one outbox message per notifying entry, audience and
- * channel, in timeline order. Without `routes` every channel receives every audience; with
- * them, {@link deliveries} decides (and each message carries its `route` explanation).
+ * Notification intents of a commit: outbox messages per notifying entry, audience and channel,
+ * in timeline order. Without routes every channel receives every message; with them,
+ * {@link deliveries} decides, each message carries its `route` explanation, one message goes to
+ * each group of recipients that may be reached at the same instant (low-urgency messages wait
+ * for quiet hours to end), and each entry's decisions are recorded in a `notified` entry.
  */
 export function outboxMessages(
   incident: Incident,
@@ -45,15 +72,18 @@ export function outboxMessages(
   channels: readonly string[],
   ids: IdGenerator,
   now: number,
-  routes?: readonly Route[],
-): OutboxMessage[] {
-  if (channels.length === 0) return [];
-  const messages: OutboxMessage[] = [];
+  config: NotificationConfig,
+): Notifications {
+  const result: Notifications = { outbox: [], decisions: [] };
+  if (channels.length === 0) return result;
   // One summary per view, shared by the commit's messages.
   const views = new Map<boolean, IncidentSummary>();
+  const urgency = urgencyOf(incident, config.highUrgencyFrom);
   for (const entry of entries) {
     if (!NOTIFYING.has(entry.type)) continue;
-    for (const { audience, channel, route } of deliveries(incident, entry, channels, routes)) {
+    const routed = deliveries(incident, entry, channels, config.routes);
+    const decisions: NotificationDecision[] = [];
+    for (const { audience, channel, route, recipients } of routed.deliveries) {
       const internal = !PUBLIC_AUDIENCES.has(audience);
       let view = views.get(internal);
       if (view === undefined) {
@@ -61,23 +91,51 @@ export function outboxMessages(
         views.set(internal, view);
       }
       const about = internal ? entry : { ...entry, actor: PUBLIC_ACTOR };
-      messages.push({
-        id: ids(),
-        incidentId: incident.id,
-        channel,
-        audience,
-        payload: {
-          event: `incident.${entry.type}`,
-          incident: view,
-          entry: about,
-          ...(route === undefined ? {} : { route }),
-        },
-        createdAt: now,
-        availableAt: now,
+      const contacts = recipients.map((id) => config.contacts.get(id)).filter((c) => c !== undefined);
+      for (const [availableAt, group] of byReachableInstant(contacts, urgency, now)) {
+        const id = ids();
+        result.outbox.push({
+          id,
+          incidentId: incident.id,
+          channel,
+          audience,
+          payload: {
+            event: `incident.${entry.type}`,
+            incident: view,
+            entry: about,
+            urgency,
+            ...(group.length === 0 ? {} : { recipients: group.map(messageRecipient) }),
+            ...(route === undefined ? {} : { route }),
+          },
+          createdAt: now,
+          availableAt,
+          // Held messages queue apart, per recipient group: they must not hold up the others.
+          ...(availableAt > now ? { lane: `quiet:${group.map((c) => c.id).join(',')}` } : {}),
+        });
+        if (route === undefined) continue;
+        decisions.push({
+          messageId: id,
+          audience,
+          channel,
+          ...(group.length === 0 ? {} : { recipients: group.map((c) => c.id) }),
+          routes: route.names,
+          reason: route.reason,
+          urgency,
+          ...(availableAt > now ? { heldUntil: new Date(availableAt).toISOString() } : {}),
+        });
+      }
+    }
+    if (config.routes !== undefined) {
+      result.decisions.push({
+        type: 'notified',
+        about: entry.seq,
+        event: `incident.${entry.type}`,
+        deliveries: decisions,
+        unrouted: routed.unrouted,
       });
     }
   }
-  return messages;
+  return result;
 }
 
 /** The default rendering: a one-line subject and a short plain-text body. */

@@ -1,7 +1,7 @@
-import { type Incident, PRIORITY_ORDER } from '../domain/incident.js';
+import { type Incident, PRIORITY_ORDER, type Priority } from '../domain/incident.js';
 import type { Audience, TimelineEntry, TimelineEntryType } from '../domain/timeline.js';
-import type { Route } from '../options.js';
 import type { NotificationRoute } from '../ports/store.js';
+import type { Route } from './config.js';
 
 /**
  * Timeline entry types that notify, and the values a route's `events` may list. Internal
@@ -35,6 +35,15 @@ export interface Delivery {
   audience: Audience;
   channel: string;
   route?: NotificationRoute;
+  /** Contact ids the matching routes name for this channel (none: the channel chooses). */
+  recipients: string[];
+}
+
+/** Where the notifications of one entry go, and the candidate audiences no route matched. */
+export interface Deliveries {
+  deliveries: Delivery[];
+  /** Only with routes: audiences the entry addresses that no route delivers. */
+  unrouted: Audience[];
 }
 
 /** A route as the kit keeps it: validated, with a label for explanations. */
@@ -101,38 +110,53 @@ export function matchRoute(route: Route, incident: Incident, entry: TimelineEntr
  * Where the notifications of one entry go. Without routes: every candidate audience on every
  * channel, unexplained (the behaviour before routes). With routes: each candidate audience on
  * the union of the channels of its matching routes, each delivery naming the routes that chose
- * that channel and why; an audience no route matches gets nothing.
+ * that channel and why, and the recipients they name; an audience no route matches gets nothing
+ * and is listed in `unrouted`.
  */
 export function deliveries(
   incident: Incident,
   entry: TimelineEntry,
   channels: readonly string[],
   routes: readonly Route[] | undefined,
-): Delivery[] {
+): Deliveries {
   const out: Delivery[] = [];
+  const unrouted: Audience[] = [];
   const all = routes === undefined ? undefined : labelled(routes);
   for (const audience of candidateAudiences(entry, routes)) {
     if (all === undefined) {
-      for (const channel of channels) out.push({ audience, channel });
+      for (const channel of channels) out.push({ audience, channel, recipients: [] });
       continue;
     }
-    const matched: { label: string; channels: readonly string[]; reason: string }[] = [];
+    const matched: { label: string; route: Route; reason: string }[] = [];
     for (const { label, route } of all) {
       if (route.audience !== audience) continue;
       const parts = matchRoute(route, incident, entry);
-      if (parts !== null)
-        matched.push({ label, channels: route.channels, reason: `route "${label}": ${parts.join(', ')}` });
+      if (parts !== null) matched.push({ label, route, reason: `route "${label}": ${parts.join(', ')}` });
     }
+    let routed = false;
     // Channels in the kit's order, so that the outbox order does not depend on the routes' order.
     for (const channel of channels) {
-      const by = matched.filter((m) => m.channels.includes(channel));
+      const by = matched.filter((m) => m.route.channels.includes(channel));
       if (by.length === 0) continue;
+      routed = true;
       out.push({
         audience,
         channel,
         route: { names: by.map((m) => m.label), reason: by.map((m) => m.reason).join('; ') },
+        recipients: [...new Set(by.flatMap((m) => m.route.recipients ?? []))],
       });
     }
+    if (!routed) unrouted.push(audience);
   }
-  return out;
+  return { deliveries: out, unrouted };
+}
+
+/**
+ * Whether messages about `incident` are high-urgency (they ignore quiet hours): major, untriaged,
+ * or of priority `highFrom` or a more urgent one.
+ */
+export function urgencyOf(incident: Incident, highFrom: Priority): 'high' | 'low' {
+  const { priority } = incident;
+  if (incident.major || priority === null) return 'high';
+  return PRIORITY_ORDER.indexOf(priority) <= PRIORITY_ORDER.indexOf(highFrom) ? 'high' : 'low';
 }

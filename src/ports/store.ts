@@ -3,6 +3,7 @@ import type { StoreError } from '../domain/errors.js';
 import type { Incident } from '../domain/incident.js';
 import type { IncidentQuerySchema } from '../domain/query.js';
 import type { Audience, TimelineEntry } from '../domain/timeline.js';
+import type { MessageRecipient } from '../notify/contacts.js';
 
 /** Names of the durable timers the lifecycle machine sets (DESIGN 5). */
 export type TimerName =
@@ -36,6 +37,13 @@ export interface NotificationPayload {
   entry: TimelineEntry;
   /** Why this message goes to this audience on this channel; only when the kit has `routes`. */
   route?: NotificationRoute;
+  /**
+   * `high`: about a major, untriaged or urgent incident (the kit's `highUrgencyFrom`), sent at
+   * once; `low`: waits for its recipients' quiet hours to end.
+   */
+  urgency: 'high' | 'low';
+  /** The contacts the routes address (email and SMS channels use them); absent: the channel chooses. */
+  recipients?: MessageRecipient[];
 }
 
 /** The routing decision behind a message: the routes that chose its channel, and why. */
@@ -66,6 +74,13 @@ export interface OutboxMessage {
   createdAt: number;
   /** Not to be delivered before this instant (ms). */
   availableAt: number;
+  /**
+   * Messages of one incident, channel and lane are delivered in id order: a pending message holds
+   * the later ones of its lane (head of line). Absent (the same as `''`): the incident and
+   * channel's main lane. The kit puts messages held for quiet hours in a lane per recipient group,
+   * so that they hold up nobody else.
+   */
+  lane?: string;
 }
 
 /** An outbox message as the store keeps it. */

@@ -182,10 +182,11 @@ export function importCommit(change: Commit, stored: StoredTimeline): ImportedCo
       typeof message.audience !== 'string' ||
       !isTime(message.createdAt) ||
       !isTime(message.availableAt) ||
-      !isObject(message.payload)
+      !isObject(message.payload) ||
+      (message.lane !== undefined && (typeof message.lane !== 'string' || message.lane.length > 200))
     ) {
       throw invalid(
-        `\`outbox[${i}]\` needs a non-empty \`id\`, \`channel\`, \`audience\`, \`payload\` and \`createdAt\` and \`availableAt\` in whole milliseconds`,
+        `\`outbox[${i}]\` needs a non-empty \`id\`, \`channel\`, \`audience\`, \`payload\` and \`createdAt\` and \`availableAt\` in whole milliseconds (and \`lane\`, if any, a string of at most 200 characters)`,
       );
     }
     const messageId = message.id;
@@ -222,6 +223,7 @@ export function importCommit(change: Commit, stored: StoredTimeline): ImportedCo
       payload: payload as unknown as OutboxMessage['payload'],
       createdAt: message.createdAt,
       availableAt: message.availableAt,
+      ...(message.lane ? { lane: message.lane } : {}),
     });
   }
 

@@ -53,7 +53,14 @@ class OutboxRow {
     readonly payload: OutboxRecord['payload'],
     readonly createdAt: number,
     public availableAt: number,
+    /** `''` for the main lane. */
+    readonly lane: string,
   ) {}
+
+  /** The head-of-line key: incident, channel and lane. */
+  get line(): string {
+    return `${this.incidentId}\u0000${this.channel}\u0000${this.lane}`;
+  }
 }
 
 /** Everything stored about one incident. Closed incidents keep only compact arrays. */
@@ -80,6 +87,7 @@ function outboxRecord(row: OutboxRow): OutboxRecord {
     payload: copy(row.payload),
     createdAt: row.createdAt,
     availableAt: row.availableAt,
+    ...(row.lane === '' ? {} : { lane: row.lane }),
     status: row.status,
     attempts: row.attempts,
   };
@@ -245,7 +253,7 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
       if (holder !== undefined && dedupKey !== null) throw dedupKeyTaken(header, actual, holder, dedupKey);
       const timerRows = imported.timers.set.map((t) => new TimerRow(t.id, id, t.name, t.dueAt));
       const outboxRows = imported.outbox.map(
-        (m) => new OutboxRow(m.id, id, m.channel, m.audience, m.payload, m.createdAt, m.availableAt),
+        (m) => new OutboxRow(m.id, id, m.channel, m.audience, m.payload, m.createdAt, m.availableAt, m.lane ?? ''),
       );
       const { fired, cancel } = imported.timers;
 
@@ -356,8 +364,8 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
       const waiting = new Set<string>();
       const claimed: ClaimedOutbox[] = [];
       for (const row of pendingOutbox.values()) {
-        // Head of line: only the earliest pending message of an incident and channel may go.
-        const line = `${row.incidentId}\u0000${row.channel}`;
+        // Head of line: only the earliest pending message of an incident, channel and lane may go.
+        const line = row.line;
         if (waiting.has(line)) continue;
         waiting.add(line);
         if (row.availableAt > now || (row.owner !== undefined && row.leaseUntil > now)) continue;
@@ -403,8 +411,8 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
       sortPendingOutbox();
       const heads = new Set<string>();
       for (const row of pendingOutbox.values()) {
-        // Only the head of each incident-and-channel line can become claimable.
-        const line = `${row.incidentId}\u0000${row.channel}`;
+        // Only the head of each line (incident, channel, lane) can become claimable.
+        const line = row.line;
         if (heads.has(line)) continue;
         heads.add(line);
         const at = row.owner !== undefined && row.leaseUntil > row.availableAt ? row.leaseUntil : row.availableAt;

@@ -533,7 +533,6 @@ describe('emailChannel options', () => {
     const bad: unknown[] = [
       { from: FROM, to: TO },
       { transport: {}, from: FROM, to: TO },
-      { transport, from: FROM },
       { transport, from: FROM, to: TO, recipients: () => TO },
       { transport, from: FROM, to: [] },
       { transport, from: 'a@example.com\r\nBcc: x@example.com', to: TO },
@@ -544,6 +543,8 @@ describe('emailChannel options', () => {
       expect(() => emailChannel(options as EmailChannelOptions)).toThrow(ValidationError);
     }
     expect(() => emailChannel({ transport, from: FROM, to: TO, domain: 'mail.example.com' })).not.toThrow();
+    // Neither to nor recipients: each message goes to its route's contacts.
+    expect(() => emailChannel({ transport, from: FROM })).not.toThrow();
   });
 });
 

@@ -429,7 +429,6 @@ describe('smsChannel: credentials never appear in errors', () => {
   });
 
   test.each<[string, Record<string, unknown>, string]>([
-    ['no recipient', { to: undefined }, 'to'],
     ['both to and recipients', { recipients: [R2] }, 'to'],
     ['a recipient that is not E.164', { to: '0155 s3cr3t' }, 'to'],
     ['a repeated recipient', { recipients: [R1, R1] }, 'recipients'],

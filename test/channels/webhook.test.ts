@@ -69,6 +69,7 @@ function message(id = 'msg_01'): RenderedMessage {
     text: '[P1] INC-7 Checkout is down: acknowledged\nService: shop (production)',
     payload: {
       event: 'incident.acknowledged',
+      urgency: 'high',
       incident: INCIDENT,
       entry: {
         type: 'acknowledged',

@@ -84,10 +84,11 @@ describePg('postgresStore', () => {
         expect(new Set(results.slice(0, stores.length)).size).toBe(stores.length);
         expect(results.at(-1)).toBe(POSTGRES_SCHEMA_VERSION);
         const { rows } = await pool.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-        expect(rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+        // Each migration once, whoever ran it.
+        expect(rows).toEqual(Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })));
         await expect(migratePostgres(pool, { schema })).resolves.toBe(POSTGRES_SCHEMA_VERSION);
         expect((await pool.query(`SELECT count(*)::int AS n FROM "${schema}".schema_migrations`)).rows).toEqual([
-          { n: 1 },
+          { n: POSTGRES_SCHEMA_VERSION },
         ]);
       } finally {
         await Promise.all(pools.slice(1).map((p) => p.end()));

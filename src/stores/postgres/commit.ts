@@ -31,7 +31,8 @@ export function commitStatements(t: PostgresTables, prepare: boolean): CommitSta
   const n = ID_AND_COLUMNS.length;
   const p = (i: number) => `$${n + i}`;
   // Parameters after the incident's: entries (seq, json), timers to delete, timers to set
-  // (id, name, due), outbox (id, channel, audience, payload, created, available), idempotency.
+  // (id, name, due), outbox (id, channel, audience, payload, created, available), idempotency,
+  // outbox lanes.
   const rest = `
     w_entries AS (
       INSERT INTO ${t.timeline} (incident_id, seq, entry)
@@ -48,11 +49,11 @@ export function commitStatements(t: PostgresTables, prepare: boolean): CommitSta
         due_at = excluded.due_at, owner = NULL, lease_until = 0
     ),
     w_outbox AS (
-      INSERT INTO ${t.outbox} (id, incident_id, channel, audience, payload, created_at, available_at)
-      SELECT m.id, $1::text, m.channel, m.audience, m.payload, m.created_at, m.available_at
+      INSERT INTO ${t.outbox} (id, incident_id, channel, audience, payload, created_at, available_at, lane)
+      SELECT m.id, $1::text, m.channel, m.audience, m.payload, m.created_at, m.available_at, m.lane
       FROM unnest(${p(7)}::text[], ${p(8)}::text[], ${p(9)}::text[], ${p(10)}::text[],
-        ${p(11)}::double precision[], ${p(12)}::double precision[])
-        AS m (id, channel, audience, payload, created_at, available_at)
+        ${p(11)}::double precision[], ${p(12)}::double precision[], ${p(15)}::text[])
+        AS m (id, channel, audience, payload, created_at, available_at, lane)
     ),
     w_idempotency AS (
       INSERT INTO ${t.idempotency} (key, fingerprint, incident_id, incident)
@@ -110,6 +111,7 @@ function writeValues(imported: ImportedCommit, timelineLength: number, idempoten
     outbox.map((m) => m.availableAt),
     idempotency?.key ?? null,
     idempotency?.fingerprint ?? null,
+    outbox.map((m) => m.lane ?? ''),
   ];
 }
 

@@ -4,7 +4,7 @@ import { driverError, inTransaction } from './driver.js';
 import type { PgPoolClientLike, PgPoolLike } from './types.js';
 
 /** The schema version this release of incidentkit writes and reads (rows of `schema_migrations`). */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 
 /** The default schema of {@link postgresStore} and {@link migratePostgres}. */
 export const DEFAULT_POSTGRES_SCHEMA = 'incidentkit';
@@ -138,6 +138,12 @@ const MIGRATIONS: ReadonlyArray<(t: PostgresTables) => string> = [
     );
 
     CREATE SEQUENCE ${t.numbers} AS bigint;
+  `,
+  // 2: outbox lanes (messages held for quiet hours queue apart from the main lane).
+  (t) => `
+    ALTER TABLE ${t.outbox} ADD COLUMN lane text COLLATE "C" NOT NULL DEFAULT '';
+    DROP INDEX ${t.schema}.outbox_line;
+    CREATE INDEX outbox_line ON ${t.outbox} (incident_id, channel, lane, id) WHERE status = 'pending';
   `,
 ];
 

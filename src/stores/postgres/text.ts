@@ -55,10 +55,11 @@ export function checkCommitText(change: Commit): void {
   }
   const outbox: unknown = change.outbox;
   if (Array.isArray(outbox)) {
-    outbox.forEach((message: { id?: unknown; channel?: unknown; audience?: unknown } | null, i) => {
+    outbox.forEach((message: { id?: unknown; channel?: unknown; audience?: unknown; lane?: unknown } | null, i) => {
       if (hasNul(message?.id)) refuse(`outbox[${i}].id`);
       if (hasNul(message?.channel)) refuse(`outbox[${i}].channel`);
       if (hasNul(message?.audience)) refuse(`outbox[${i}].audience`);
+      if (hasNul(message?.lane)) refuse(`outbox[${i}].lane`);
     });
   }
   if (hasNul(change.idempotency?.key)) refuse('idempotency.key');

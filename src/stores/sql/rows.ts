@@ -190,6 +190,8 @@ export interface OutboxRow {
   payload: unknown;
   created_at: number | string;
   available_at: number | string;
+  /** `''` for the main lane. */
+  lane: string;
   status: string;
   attempts: number;
   last_error: string | null;
@@ -205,6 +207,7 @@ export function outboxRecord(row: OutboxRow): OutboxRecord {
     payload: parseJson(row.payload, `outbox message "${row.id}"`, row.incident_id) as OutboxRecord['payload'],
     createdAt: Number(row.created_at),
     availableAt: Number(row.available_at),
+    ...(row.lane === '' ? {} : { lane: row.lane }),
     status: row.status as OutboxRecord['status'],
     attempts: Number(row.attempts),
   };

@@ -14,6 +14,7 @@ export const OUTBOX_COLUMNS = [
   'payload',
   'created_at',
   'available_at',
+  'lane',
   'status',
   'attempts',
   'last_error',
@@ -26,11 +27,12 @@ export function columnList(columns: readonly string[], alias?: string): string {
 }
 
 /**
- * The head-of-line condition of outbox claims: no earlier pending message in the line (incident
- * and channel) of the message row aliased `row` of `outbox`. Only the head of a line is claimable,
+ * The head-of-line condition of outbox claims: no earlier pending message in the line (incident,
+ * channel and lane) of the message row aliased `row` of `outbox`. Only the head of a line is claimable,
  * so that the messages of one line are delivered in id order.
  */
 export function outboxLineHead(outbox: string, row: string): string {
   return `NOT EXISTS (SELECT 1 FROM ${outbox} AS earlier WHERE earlier.status = 'pending'
-    AND earlier.incident_id = ${row}.incident_id AND earlier.channel = ${row}.channel AND earlier.id < ${row}.id)`;
+    AND earlier.incident_id = ${row}.incident_id AND earlier.channel = ${row}.channel AND earlier.lane = ${row}.lane
+    AND earlier.id < ${row}.id)`;
 }

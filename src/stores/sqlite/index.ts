@@ -180,7 +180,16 @@ function commitIn(stmts: Statements, change: Commit): void {
   for (const cancelled of timers.cancel) stmts.deleteTimer.run(cancelled);
   for (const timer of timers.set) stmts.upsertTimer.run(timer.id, id, timer.name, timer.dueAt);
   for (const m of outbox) {
-    stmts.insertOutbox.run(m.id, id, m.channel, m.audience, JSON.stringify(m.payload), m.createdAt, m.availableAt);
+    stmts.insertOutbox.run(
+      m.id,
+      id,
+      m.channel,
+      m.audience,
+      JSON.stringify(m.payload),
+      m.createdAt,
+      m.availableAt,
+      m.lane ?? '',
+    );
   }
   if (idempotency !== undefined) {
     stmts.insertIdempotency.run(idempotency.key, idempotency.fingerprint, id, JSON.stringify(incident));
@@ -346,8 +355,8 @@ function prepareStatements(db: SqliteDatabaseLike, t: ReturnType<typeof sqliteTa
     ),
     completeTimer: p(`DELETE FROM ${t.timers} WHERE id = ? AND owner = ?`),
     insertOutbox: p(
-      `INSERT INTO ${t.outbox} (id, incident_id, channel, audience, payload, created_at, available_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO ${t.outbox} (id, incident_id, channel, audience, payload, created_at, available_at, lane)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     outbox: p(`SELECT ${outboxColumns} FROM ${t.outbox} WHERE incident_id = ? ORDER BY id`),
     claimOutbox: p(

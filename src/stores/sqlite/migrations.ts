@@ -2,7 +2,7 @@ import { StoreError } from '../../domain/errors.js';
 import type { SqliteDatabaseLike } from './types.js';
 
 /** The schema version this release of incidentkit writes and reads. */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 /** Table names of one store: `prefix` + name. */
 interface SqliteTables {
@@ -111,6 +111,12 @@ const MIGRATIONS: ReadonlyArray<(t: SqliteTables) => string> = [
     ) STRICT;
 
     INSERT INTO ${t.meta} (key, value) VALUES ('next_number', 0);
+  `,
+  // 2: outbox lanes (messages held for quiet hours queue apart from the main lane).
+  (t) => `
+    ALTER TABLE ${t.outbox} ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+    DROP INDEX ${t.outbox}_line;
+    CREATE INDEX ${t.outbox}_line ON ${t.outbox} (incident_id, channel, lane, id) WHERE status = 'pending';
   `,
 ];
 

@@ -205,7 +205,7 @@ export function summary(incident: Incident): IncidentSummary {
 export function message(
   id: string,
   incident: Incident,
-  options: { channel?: string; availableAt?: number; entry?: TimelineEntry } = {},
+  options: { channel?: string; availableAt?: number; entry?: TimelineEntry; lane?: string } = {},
 ): OutboxMessage {
   return {
     id,
@@ -216,9 +216,11 @@ export function message(
       event: 'incident.note_added',
       incident: summary(incident),
       entry: options.entry ?? note(incident.id, incident.lastSeq),
+      urgency: 'high',
     },
     createdAt: T0,
     availableAt: options.availableAt ?? T0,
+    ...(options.lane === undefined ? {} : { lane: options.lane }),
   };
 }
 

@@ -114,6 +114,37 @@ export const outboxChecks: Check[] = [
     },
   ],
   [
+    'claimOutbox keeps order per lane: a held lane holds up only itself, and lanes round-trip',
+    async ({ store }) => {
+      const a = makeIncident(1);
+      await create(store, a, {
+        outbox: [
+          message(msgId(1), a, { channel: 'email', lane: 'quiet:bo', availableAt: T0 + 60_000 }),
+          message(msgId(2), a, { channel: 'email' }),
+          message(msgId(3), a, { channel: 'email', lane: 'quiet:bo', availableAt: T0 }),
+          message(msgId(4), a, { channel: 'email' }),
+        ],
+      });
+      const stored = await store.outbox(a.id);
+      assert.deepStrictEqual(
+        stored.map((m) => m.lane),
+        ['quiet:bo', undefined, 'quiet:bo', undefined],
+        'a lane is kept, and a message without one reads back without one',
+      );
+      const first = await store.claimOutbox(T0, { limit: 10, leaseMs: 1000, owner: 'w1' });
+      assert.deepStrictEqual(ids(first), [msgId(2)], 'msg 1 holds msg 3 of its lane, not msg 2 of the main lane');
+      assert.equal(first[0]?.lane, undefined);
+      await store.settleOutbox(msgId(2), 'w1', { type: 'delivered', at: T0 });
+      assert.deepStrictEqual(await store.claimOutbox(T0, { limit: 10, leaseMs: 1000, owner: 'w1' }).then(ids), [
+        msgId(4),
+      ]);
+      assert.equal(await store.nextDueAt(T0), T0 + 1000, 'the lease of msg 4 ends first');
+      const held = await store.claimOutbox(T0 + 60_000, { limit: 10, leaseMs: 1000, owner: 'w2' });
+      assert.deepStrictEqual(ids(held), [msgId(1), msgId(4)]);
+      assert.equal(held[0]?.lane, 'quiet:bo');
+    },
+  ],
+  [
     'settleOutbox by anyone but the lease holder is ignored',
     async ({ store }) => {
       const a = makeIncident(1);
