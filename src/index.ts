@@ -162,7 +162,7 @@ export {
   type TimerEvent,
 } from './lifecycle/machine.js';
 export { describeEntry, describeIncident, formatTimeline } from './notify/describe.js';
-export { DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
+export { DEFAULT_RETRY_JITTER, DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
 export {
   type CustomInputOf,
   type CustomOf,
