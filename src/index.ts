@@ -175,7 +175,7 @@ export {
   type RouteInput,
   RouteSchema,
 } from './options.js';
-export type { Channel, RenderedMessage, SendContext } from './ports/channel.js';
+export type { Channel, RateLimit, RenderedMessage, SendContext } from './ports/channel.js';
 export { type Clock, systemClock } from './ports/clock.js';
 export { type Logger, silentLogger } from './ports/logger.js';
 export type {

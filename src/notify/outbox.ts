@@ -6,6 +6,7 @@ import type { Route } from '../options.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import type { IncidentSummary, OutboxMessage, OutboxRecord } from '../ports/store.js';
 import { describeEntry, describeIncident } from './describe.js';
+import { checkRateLimit } from './rate-limit.js';
 import { deliveries, NOTIFYING_ENTRY_TYPES } from './routing.js';
 
 /** Timeline entries that notify. */
@@ -105,7 +106,7 @@ export function renderMessage(message: OutboxRecord): RenderedMessage {
   };
 }
 
-/** Channels by name, from the kit's `channels` option. */
+/** Channels by name, from the kit's `channels` option; `ValidationError` for a bad `rateLimit`. */
 export function channelMap(channels: Record<string, Channel> | readonly Channel[] | undefined): Map<string, Channel> {
   const map = new Map<string, Channel>();
   if (!channels) return map;
@@ -116,6 +117,7 @@ export function channelMap(channels: Record<string, Channel> | readonly Channel[
     if (map.has(name)) {
       throw invalidInput('channels', ['channels', name], `Two channels are named "${name}"`, name);
     }
+    checkRateLimit(name, channel);
     map.set(name, channel);
   }
   return map;
