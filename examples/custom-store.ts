@@ -165,10 +165,13 @@ export function jsonFileStore(path?: string): JsonFileStore {
       const m = state.outbox.get(id);
       if (m?.status !== 'pending' || m.owner !== owner) return; // only the lease holder, once
       write(() => {
-        Object.assign(m, { attempts: m.attempts + 1, owner: undefined, leaseUntil: undefined }); // frees the lease
+        Object.assign(m, { owner: undefined, leaseUntil: undefined }); // frees the lease
+        if (outcome.type === 'deferred')
+          m.availableAt = outcome.at; // not sent: no attempt, lastError stays
+        else m.attempts += 1;
         if (outcome.type === 'delivered') Object.assign(m, { status: 'delivered', deliveredAt: outcome.at });
         else if (outcome.type === 'retry') Object.assign(m, { availableAt: outcome.at, lastError: outcome.error });
-        else Object.assign(m, { status: 'dead', lastError: outcome.error });
+        else if (outcome.type === 'dead') Object.assign(m, { status: 'dead', lastError: outcome.error });
       });
     },
     async nextDueAt(after) {

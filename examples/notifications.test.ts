@@ -28,9 +28,9 @@ test('the example delivers every message, retries the 503 with the same webhook-
   expect(lines).toContain('kit: webhook failed (Channel "webhook": HTTP 503); retry at 2026-03-02T09:01:00.000Z');
   expect(lines.filter((line) => line.startsWith('console:'))).toHaveLength(3);
   expect(lines.filter((line) => line.startsWith('runDue'))).toEqual([
-    'runDue: {"timersFired":0,"timersSkipped":0,"delivered":3,"failed":1,"dead":0}',
-    'runDue after 30 s: {"timersFired":0,"timersSkipped":0,"delivered":0,"failed":0,"dead":0}',
-    'runDue after 60 s: {"timersFired":0,"timersSkipped":0,"delivered":3,"failed":0,"dead":0}',
+    'runDue: {"timersFired":0,"timersSkipped":0,"delivered":3,"failed":1,"dead":0,"deferred":0}',
+    'runDue after 30 s: {"timersFired":0,"timersSkipped":0,"delivered":0,"failed":0,"dead":0,"deferred":0}',
+    'runDue after 60 s: {"timersFired":0,"timersSkipped":0,"delivered":3,"failed":0,"dead":0,"deferred":0}',
   ]);
   expect(lines.filter((line) => line.startsWith('outbox:')).map((line) => line.split(' ').at(-1))).toEqual([
     '2',

@@ -112,7 +112,8 @@ describe('communication', () => {
     await kit.report(checkoutDown);
 
     expect((await advance()).failed).toBe(1);
-    const retried = await advance('PT5S'); // the first wait of the default retry schedule
+    // The first wait of the default retry schedule is 5 s, stretched by up to 20% (delivery.jitter).
+    const retried = await advance('PT6S');
     expect(retried.delivered).toBe(2); // the retried `reported`, then `triaged` that queued behind it
     const [first, second] = recording.calls;
     expect(second?.context).toEqual({ attempt: 2, idempotencyKey: first?.context.idempotencyKey });

@@ -170,7 +170,7 @@ export {
   QuietHoursSchema,
 } from './notify/contacts.js';
 export { describeEntry, describeIncident, formatTimeline } from './notify/describe.js';
-export { DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
+export { DEFAULT_RETRY_JITTER, DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
 export {
   type CustomInputOf,
   type CustomOf,
@@ -180,7 +180,7 @@ export {
   LifecycleOptionsSchema,
   type ReportInputOf,
 } from './options.js';
-export type { Channel, RenderedMessage, SendContext } from './ports/channel.js';
+export type { Channel, RateLimit, RenderedMessage, SendContext } from './ports/channel.js';
 export { type Clock, systemClock } from './ports/clock.js';
 export { type Logger, silentLogger } from './ports/logger.js';
 export type {

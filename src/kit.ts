@@ -105,12 +105,15 @@ export interface IncidentKit<C = CustomFields, S = undefined> {
   allowedCommands(id: string): Promise<CommandName[]>;
   on<E extends keyof IncidentKitEvents<C>>(event: E, listener: IncidentKitEvents<C>[E]): () => void;
   off<E extends keyof IncidentKitEvents<C>>(event: E, listener: IncidentKitEvents<C>[E]): void;
-  /** Fires due timers through the command path, then delivers due outbox messages. Never throws for one bad item. */
+  /**
+   * Fires due timers through the command path, then delivers due outbox messages (deferring those
+   * whose channel's rate limit has no token left). Never throws for one bad item.
+   */
   runDue(): Promise<RunDueResult>;
   /**
    * Runs `runDue()` until `stop()`: every `pollMs` (default 1 s) while there is work; while idle
-   * the wait doubles up to `maxIdleMs` (default 30 s), never past the next due timer or message.
-   * Errors are emitted as `error` (stage `worker`), never thrown.
+   * the wait doubles up to `maxIdleMs` (default 30 s), never past the next due timer or message
+   * (nor past a rate-limited message's token). Errors are emitted as `error` (stage `worker`), never thrown.
    */
   start(options?: StartOptions): void;
   /** Stops the worker loop and waits for the run in flight. */

@@ -47,6 +47,13 @@ export const LifecycleOptionsSchema = z.strictObject({
 export const DeliveryOptionsSchema = z.strictObject({
   /** Waits between attempts (ms or ISO 8601 durations). Default: Standard Webhooks' schedule. */
   retrySchedule: z.array(TimerDurationSchema).min(0).max(50).optional(),
+  /**
+   * How much longer than the schedule a retry may wait, as a fraction from 0 to 1: the wait after
+   * a failed attempt is `wait + floor(jitter * r * wait)`, `r` in [0, 1) derived from the message
+   * id and attempt number, and never less than the peer's `Retry-After`. 0 keeps the exact
+   * schedule. Default 0.2 (`DEFAULT_RETRY_JITTER`).
+   */
+  jitter: z.number().min(0).max(1).optional(),
   /** How long a worker holds a claimed message or timer. Default 60 s. */
   leaseMs: z.number().int().min(1_000).default(60_000),
   /** Messages and timers claimed per batch. Default 100. */
@@ -158,6 +165,7 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
     },
     delivery: {
       retryScheduleMs: delivery.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS,
+      jitter: delivery.jitter,
       leaseMs: delivery.leaseMs,
       batchSize: delivery.batchSize,
     },

@@ -3,6 +3,7 @@ import { ChannelError, ConcurrencyError, parseInput } from './domain/errors.js';
 import { type Incident, isTerminal } from './domain/incident.js';
 import type { BackgroundStage } from './events.js';
 import { type DeliverySettings, deliver } from './notify/dispatcher.js';
+import { createPacer } from './notify/rate-limit.js';
 import type { Channel } from './ports/channel.js';
 import type { Clock } from './ports/clock.js';
 import type { ClaimedTimer, ClaimOptions, IncidentStore, TimerRecord } from './ports/store.js';
@@ -17,6 +18,11 @@ export interface RunDueResult {
   /** Failed attempts that will be retried. */
   failed: number;
   dead: number;
+  /**
+   * Messages not sent because their channel's rate limit had no token left: back in the outbox,
+   * due when their token is, without counting an attempt (and without an event).
+   */
+  deferred: number;
 }
 
 /** What the worker needs from the kit. */
@@ -55,7 +61,8 @@ export interface Worker {
   runDue(): Promise<RunDueResult>;
   /**
    * Runs `runDue()` in a loop: every `pollMs` while there is work; while idle the wait doubles up
-   * to `maxIdleMs`, but never past the next due timer or message.
+   * to `maxIdleMs`, but never past the next due timer or message. A message deferred by its
+   * channel's rate limit wakes the loop when its token is due, even sooner than `pollMs`.
    */
   start(options?: StartOptions): void;
   stop(): Promise<void>;
@@ -133,9 +140,11 @@ export function createWorker(deps: WorkerDeps): Worker {
 
   /** Channels whose endpoint answered 410 Gone, replaced by one that fails at once. */
   const disabled = new Map<string, Channel>();
+  /** The token buckets of rate-limited channels. */
+  const pacer = createPacer(deps.channels);
 
   async function runDue(): Promise<RunDueResult> {
-    const result: RunDueResult = { timersFired: 0, timersSkipped: 0, delivered: 0, failed: 0, dead: 0 };
+    const result: RunDueResult = { timersFired: 0, timersSkipped: 0, delivered: 0, failed: 0, dead: 0, deferred: 0 };
     // Timers first: firing one may enqueue messages (and, with zero delays, more due timers).
     await drain(
       (now, opts) => store.claimTimers(now, opts),
@@ -150,6 +159,15 @@ export function createWorker(deps: WorkerDeps): Worker {
       async (message) => {
         const gone = disabled.get(message.channel);
         const channel = gone === undefined ? deps.channels.get(message.channel) : gone;
+        // A disabled or unknown channel sends nothing: no token needed to go dead.
+        if (gone === undefined && channel !== undefined) {
+          const at = pacer.admit(message.channel, message.id, clock.now());
+          if (at !== null) {
+            await store.settleOutbox(message.id, message.owner, { type: 'deferred', at });
+            result.deferred++;
+            return;
+          }
+        }
         const outcome = await deliver(message, channel, store, delivery, () => clock.now());
         const { type, ...event } = outcome;
         result[type]++;
@@ -235,12 +253,17 @@ export function createWorker(deps: WorkerDeps): Worker {
       state.woken = undefined;
       state.running = runDue()
         .then(async (result) => {
+          // Deferrals are no work done: a run of only those backs off, woken by the tokens instead.
           const busy = result.timersFired + result.timersSkipped + result.delivered + result.failed + result.dead > 0;
           // Idle: back off (doubling up to maxIdleMs), but never sleep past the next due instant.
           idleMs = busy ? pollMs : Math.min(idleMs * 2, maxIdleMs);
-          const next = await store.nextDueAt(clock.now());
-          const untilDue = next === null ? Number.POSITIVE_INFINITY : Math.max(pollMs, next - clock.now());
-          return Math.min(idleMs, untilDue);
+          const now = clock.now();
+          const next = await store.nextDueAt(now);
+          const untilDue = next === null ? Number.POSITIVE_INFINITY : Math.max(pollMs, next - now);
+          // A message deferred by a rate limit is due at its token: be there then, even within pollMs.
+          const reserved = pacer.nextReserved(now);
+          const untilToken = reserved === null ? Number.POSITIVE_INFINITY : reserved - now;
+          return Math.min(idleMs, untilDue, untilToken);
         })
         .catch((error) => {
           deps.emit('error', { error, stage: 'worker' });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChannelError, parseInput } from '../domain/errors.js';
-import type { Channel, RenderedMessage } from '../ports/channel.js';
+import { rateLimitOption, withRateLimit } from '../notify/rate-limit.js';
+import type { Channel, RateLimit, RenderedMessage } from '../ports/channel.js';
 import { contactAddresses } from './contacts.js';
 import { renderEmailHtml } from './html.js';
 import { functionOption, userCodeError } from './user-code.js';
@@ -159,6 +160,11 @@ export interface EmailChannelOptions {
    * `ChannelError`.
    */
   render?: (message: RenderedMessage) => EmailContent | Promise<EmailContent>;
+  /**
+   * Paces the channel's messages (see {@link RateLimit}), e.g. to stay within a mail API's quota;
+   * each message counts once, however many recipients it has. Default `false`: unlimited.
+   */
+  rateLimit?: RateLimit | false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,6 +268,7 @@ const EmailChannelOptionsSchema = z
       })
       .optional(),
     render: functionOption<(...args: never[]) => unknown>('message => parts').optional(),
+    rateLimit: rateLimitOption.optional(),
   })
   .refine((o) => o.to === undefined || o.recipients === undefined, {
     message: 'Give at most one of `to` and `recipients`',
@@ -459,6 +466,7 @@ export function emailChannel(options: EmailChannelOptions): Channel {
 
   return {
     name,
+    ...withRateLimit(options.rateLimit),
     async send(message: RenderedMessage) {
       let returned: unknown;
       let content: EmailContent = {};

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChannelError } from '../domain/errors.js';
+import { rateLimitOption } from '../notify/rate-limit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { functionOption } from './user-code.js';
 
@@ -57,7 +58,10 @@ export const clockOption = z.custom<Clock>(
   'Must be a clock: an object with `now()`',
 );
 
-/** The zod fields of {@link HttpOptions} that every HTTP channel's options include. */
+/**
+ * The zod fields every HTTP channel's options include: those of {@link HttpOptions}, and the
+ * channel's `rateLimit`.
+ */
 export const HTTP_OPTION_FIELDS = {
   /** Abort an attempt after this many ms (default 10,000); a timeout is retried. */
   timeoutMs: z.number().int().min(1).max(600_000).optional(),
@@ -65,6 +69,8 @@ export const HTTP_OPTION_FIELDS = {
   fetch: functionOption<typeof fetch>('a fetch implementation').optional(),
   /** The clock of timestamps and `Retry-After` dates (default the system clock). */
   clock: clockOption.optional(),
+  /** Paces the channel's messages (a token bucket in the worker); `false` or absent: unlimited. */
+  rateLimit: rateLimitOption.optional(),
 };
 
 /** The {@link HttpOptions} of parsed channel options (absent fields left out). */

@@ -18,6 +18,7 @@ export { escapeCardText, escapeSlackText } from './escape.js';
 export { type EmailHtmlParts, escapeHtml, renderEmailHtml, safeHref } from './html.js';
 export { DEFAULT_HTTP_TIMEOUT_MS, type HttpOptions, MAX_RETRY_AFTER_MS } from './http.js';
 export {
+  DEFAULT_SLACK_RATE_LIMIT,
   fitSlackLimits,
   renderSlackMessage,
   SLACK_LIMITS,

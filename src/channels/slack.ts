@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseInput } from '../domain/errors.js';
-import type { Channel, RenderedMessage } from '../ports/channel.js';
+import { withRateLimit } from '../notify/rate-limit.js';
+import type { Channel, RateLimit, RenderedMessage } from '../ports/channel.js';
 import { escapeSlackText, titleAndBody, truncateEscaped } from './escape.js';
 import { HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
 import { checkedRender, functionOption } from './user-code.js';
@@ -98,6 +99,11 @@ export const SlackChannelOptionsSchema = z.strictObject({
   webhookUrl: secretUrlOption(),
   ...HTTP_OPTION_FIELDS,
   /**
+   * Paces the channel's messages. Default {@link DEFAULT_SLACK_RATE_LIMIT} (one a second, bursts
+   * of 3), as Slack allows; `false` sends as fast as Slack answers.
+   */
+  rateLimit: HTTP_OPTION_FIELDS.rateLimit,
+  /**
    * Builds the payload instead of {@link renderSlackMessage}. Whatever it returns is sent with
    * Slack's length limits applied (see {@link fitSlackLimits}); escaping user text is then up to
    * it: use {@link escapeSlackText} on every string that is not yours. A render that throws or
@@ -109,7 +115,8 @@ export const SlackChannelOptionsSchema = z.strictObject({
 
 /**
  * Options of {@link slackChannel}: `webhookUrl` (required, a secret), `name` (default `slack`),
- * `timeoutMs`, `fetch`, `clock` and `render`.
+ * `timeoutMs`, `fetch`, `clock`, `rateLimit` (default {@link DEFAULT_SLACK_RATE_LIMIT}) and
+ * `render`.
  *
  * @example
  * ```ts
@@ -230,12 +237,21 @@ export function fitSlackLimits(payload: SlackPayload): SlackPayload {
 }
 
 /**
+ * The default `rateLimit` of {@link slackChannel}: one message a second, as Slack allows per
+ * channel, with bursts of 3, since Slack tolerates short bursts: the reported and triaged
+ * messages of a new incident, and an update right behind them, go at once.
+ */
+export const DEFAULT_SLACK_RATE_LIMIT: RateLimit = Object.freeze({ perSecond: 1, burst: 3 });
+
+/**
  * A channel that posts to a Slack incoming webhook (one Slack channel per webhook URL). Each
  * message is a Block Kit message ({@link renderSlackMessage}, or your `render`) within Slack's
  * limits. Slack answers `200 ok`; a 4xx such as `invalid_token`, `no_service` or 410
  * `channel_is_archived` fails the message for good (410 flags the endpoint as gone), a 429 or
- * 5xx is retried, no sooner than `Retry-After`. The webhook URL is a secret and never appears in
- * errors or events. Throws `ValidationError` on bad options (without echoing the URL).
+ * 5xx is retried, no sooner than `Retry-After`. Messages are paced to one a second, in bursts of
+ * up to 3 ({@link DEFAULT_SLACK_RATE_LIMIT}; `rateLimit` changes it). The webhook URL is a secret
+ * and never appears in errors or events. Throws `ValidationError` on bad options (without
+ * echoing the URL).
  *
  * @example
  * ```ts
@@ -254,6 +270,7 @@ export function slackChannel(options: SlackChannelOptions): Channel {
   const http = httpOptions(opts);
   return {
     name,
+    ...withRateLimit(opts.rateLimit ?? DEFAULT_SLACK_RATE_LIMIT),
     async send(message: RenderedMessage) {
       const payload = render
         ? fitSlackLimits(

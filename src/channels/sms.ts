@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ChannelError, ValidationError } from '../domain/errors.js';
 import { E164 } from '../notify/contacts.js';
-import type { Channel, RenderedMessage, SendContext } from '../ports/channel.js';
+import { withRateLimit } from '../notify/rate-limit.js';
+import type { Channel, RateLimit, RenderedMessage, SendContext } from '../ports/channel.js';
 import type { Clock } from '../ports/clock.js';
 import { contactAddresses } from './contacts.js';
 import { HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
@@ -212,6 +213,11 @@ export interface SmsChannelOptions {
   render?: (message: RenderedMessage) => string;
   /** Source of time for `Retry-After` dates. Default the system clock. */
   clock?: Clock;
+  /**
+   * Paces the channel's messages (see {@link RateLimit}); each message counts once, however many
+   * recipients it has. Default `false`: as fast as the API answers.
+   */
+  rateLimit?: RateLimit | false;
 }
 
 /** Delivery state of a message with several recipients, kept between attempts in this process. */
@@ -318,6 +324,7 @@ export function smsChannel(options: SmsChannelOptions): Channel {
 
   return {
     name,
+    ...withRateLimit(opts.rateLimit),
     async send(message: RenderedMessage, ctx: SendContext) {
       let rendered: string;
       try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseInput } from '../domain/errors.js';
+import { withRateLimit } from '../notify/rate-limit.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import { escapeCardText, titleAndBody, truncateEscaped } from './escape.js';
 import { HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
@@ -117,7 +118,7 @@ export const TeamsChannelOptionsSchema = z.strictObject({
 
 /**
  * Options of {@link teamsChannel}: `webhookUrl` (required, a secret), `name` (default `teams`),
- * `timeoutMs`, `fetch`, `clock` and `render`.
+ * `timeoutMs`, `fetch`, `clock`, `rateLimit` (default none) and `render`.
  *
  * @example
  * ```ts
@@ -259,6 +260,7 @@ export function teamsChannel(options: TeamsChannelOptions): Channel {
   const http = httpOptions(opts);
   return {
     name,
+    ...withRateLimit(opts.rateLimit),
     async send(message: RenderedMessage) {
       const body = render ? await customMessage(name, render, message) : teamsMessage(renderTeamsCard(message));
       await post(

@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { customIssue, ValidationError } from '../domain/errors.js';
 import type { Audience, TimelineEntry } from '../domain/timeline.js';
-import type { Channel, RenderedMessage, SendContext } from '../ports/channel.js';
+import { withRateLimit } from '../notify/rate-limit.js';
+import type { Channel, RateLimit, RenderedMessage, SendContext } from '../ports/channel.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { IncidentSummary } from '../ports/store.js';
 import { clockOption, HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
@@ -120,6 +121,8 @@ export interface WebhookChannelOptions {
   headers?: Record<string, string>;
   /** Source of `webhook-timestamp`. Default the system clock. */
   clock?: Clock;
+  /** Paces the channel's messages (see {@link RateLimit}). Default `false`: as fast as the receiver answers. */
+  rateLimit?: RateLimit | false;
 }
 
 /**
@@ -194,6 +197,7 @@ export function webhookChannel(options: WebhookChannelOptions): Channel {
   const transport = { ...httpOptions(opts), clock };
   return {
     name,
+    ...withRateLimit(opts.rateLimit),
     async send(message: RenderedMessage, ctx: SendContext) {
       const id = ctx.idempotencyKey;
       const body = JSON.stringify(bodyOf(message));

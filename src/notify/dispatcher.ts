@@ -8,10 +8,18 @@ export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
   5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
 ];
 
+/**
+ * The default `delivery.jitter`: each retry waits up to 20% longer than the schedule says, so
+ * that messages that failed together do not all come back at the same instant.
+ */
+export const DEFAULT_RETRY_JITTER = 0.2;
+
 /** Delivery settings. */
 export interface DeliverySettings {
   /** Waits between attempts; the message is dead after `retryScheduleMs.length + 1` attempts. */
   retryScheduleMs: readonly number[];
+  /** Fraction (0 to 1) a retry may wait longer than the schedule says. Default {@link DEFAULT_RETRY_JITTER}. */
+  jitter?: number | undefined;
   leaseMs: number;
   batchSize: number;
 }
@@ -28,11 +36,39 @@ export type DeliveryResult =
  */
 const MAX_RETRY_AFTER_MS = 86_400_000;
 
-/** A channel's `retryAfterMs` as a finite wait: 0 when missing, negative or NaN, at most a day. */
+/**
+ * A channel's `retryAfterMs` as a finite wait in whole ms (rounded up): 0 when missing, negative
+ * or NaN, at most a day.
+ */
 function retryAfterOf(error: unknown): number {
   const value = ChannelError.isInstance(error) ? error.retryAfterMs : undefined;
   if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) return 0;
-  return Math.min(value, MAX_RETRY_AFTER_MS);
+  return Math.ceil(Math.min(value, MAX_RETRY_AFTER_MS));
+}
+
+/**
+ * A number in [0, 1) fixed by `text`: its 32-bit FNV-1a hash over 2^32. The same message and
+ * attempt always get the same jitter (deterministic under test, no randomness to inject), and
+ * different messages spread out.
+ */
+function unitHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) / 0x1_0000_0000;
+}
+
+/**
+ * The wait before the next attempt, after attempt `attempt` of message `id` failed: the
+ * schedule's `wait` stretched by up to `jitter` of itself (`wait + floor(jitter * r * wait)`,
+ * `r` in [0, 1) from {@link unitHash} of `${id}:${attempt}`), and never less than the peer's
+ * `retryAfter`. So `max(wait, retryAfter) <= result <= max(wait * (1 + jitter), retryAfter)`.
+ */
+function retryWait(wait: number, jitter: number, id: string, attempt: number, retryAfter: number): number {
+  const jittered = jitter === 0 ? wait : wait + Math.floor(jitter * unitHash(`${id}:${attempt}`) * wait);
+  return Math.max(jittered, retryAfter);
 }
 
 function errorText(error: unknown): string {
@@ -41,7 +77,7 @@ function errorText(error: unknown): string {
 
 /**
  * Sends one claimed message through its channel and settles it: delivered, retry later
- * (retryable failures, `retryAfterMs` honoured), or dead (permanent failure, unknown channel, or
+ * (retryable failures, on the jittered schedule, `retryAfterMs` honoured), or dead (permanent failure, unknown channel, or
  * out of attempts).
  */
 export async function deliver(
@@ -62,7 +98,8 @@ export async function deliver(
       await store.settleOutbox(message.id, message.owner, { type: 'dead', error: errorText(error) });
       return { type: 'dead', message: { ...message, attempts: attempt }, error };
     }
-    const retryAt = now() + Math.max(wait, retryAfterOf(error));
+    const jitter = settings.jitter ?? DEFAULT_RETRY_JITTER;
+    const retryAt = now() + retryWait(wait, jitter, message.id, attempt, retryAfterOf(error));
     await store.settleOutbox(message.id, message.owner, { type: 'retry', at: retryAt, error: errorText(error) });
     return { type: 'failed', message: { ...message, attempts: attempt }, error, retryAt };
   }

@@ -13,6 +13,7 @@ import type { IncidentSummary, OutboxMessage, OutboxRecord } from '../ports/stor
 import type { NotificationConfig } from './config.js';
 import { type Contact, messageRecipient, reachableFrom } from './contacts.js';
 import { describeEntry, describeIncident } from './describe.js';
+import { checkRateLimit } from './rate-limit.js';
 import { deliveries, NOTIFYING_ENTRY_TYPES, urgencyOf } from './routing.js';
 
 /** Timeline entries that notify. */
@@ -163,7 +164,7 @@ export function renderMessage(message: OutboxRecord): RenderedMessage {
   };
 }
 
-/** Channels by name, from the kit's `channels` option. */
+/** Channels by name, from the kit's `channels` option; `ValidationError` for a bad `rateLimit`. */
 export function channelMap(channels: Record<string, Channel> | readonly Channel[] | undefined): Map<string, Channel> {
   const map = new Map<string, Channel>();
   if (!channels) return map;
@@ -174,6 +175,7 @@ export function channelMap(channels: Record<string, Channel> | readonly Channel[
     if (map.has(name)) {
       throw invalidInput('channels', ['channels', name], `Two channels are named "${name}"`, name);
     }
+    checkRateLimit(name, channel);
     map.set(name, channel);
   }
   return map;

@@ -23,11 +23,41 @@ export interface SendContext {
 }
 
 /**
+ * How fast a channel may send: a token bucket that holds up to `burst` tokens and gains
+ * `perSecond` tokens a second. Each message takes one token; a message that finds the bucket
+ * empty waits in the outbox until a token is due, without counting an attempt. The bucket lives
+ * in the memory of the kit's worker, on the kit's clock: two processes sharing a store may send
+ * twice as fast.
+ *
+ * @example
+ * ```ts
+ * const pace: RateLimit = { perSecond: 1, burst: 3 }; // Slack: about one message a second, short bursts
+ * ```
+ */
+export interface RateLimit {
+  /**
+   * Messages a second in the long run, from 1/3600 (one an hour) to 10,000; a fraction is
+   * slower than one a second (`0.5`: one every 2 s).
+   */
+  readonly perSecond: number;
+  /**
+   * Messages that may go at once after a quiet spell (a whole number, 1 to 10,000). Default:
+   * `perSecond` rounded up, at least 1: one second's worth.
+   */
+  readonly burst?: number;
+}
+
+/**
  * A notification channel (DESIGN 7). `send` resolves when delivered. To fail, throw a
  * `ChannelError` (`retryable: false` for permanent failures, `retryAfterMs` to slow down); any
  * other thrown error counts as retryable.
  */
 export interface Channel {
   readonly name: string;
+  /**
+   * Paces the channel's messages (see {@link RateLimit}); absent: as fast as the peer answers.
+   * Checked when the kit is created (`ValidationError` for a bad one).
+   */
+  readonly rateLimit?: RateLimit;
   send(message: RenderedMessage, ctx: SendContext): Promise<void>;
 }

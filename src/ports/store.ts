@@ -97,11 +97,17 @@ export interface ClaimedOutbox extends OutboxRecord {
   leaseUntil: number;
 }
 
-/** How a delivery attempt ended. */
+/**
+ * How a claimed message is settled. `delivered`, `retry` and `dead` end a delivery attempt
+ * (`attempts` goes up by one); `deferred` ends a claim without an attempt: the message was not
+ * sent (its channel's rate limit), goes back to pending, due at `at`, with `attempts` and
+ * `lastError` unchanged.
+ */
 export type OutboxOutcome =
   | { type: 'delivered'; at: number }
   | { type: 'retry'; at: number; error: string }
-  | { type: 'dead'; error: string };
+  | { type: 'dead'; error: string }
+  | { type: 'deferred'; at: number };
 
 /** One atomic write: everything a command changes. */
 export interface Commit {
@@ -205,7 +211,10 @@ export interface IncidentStore {
    * and never one while an earlier pending message of the same incident and channel waits.
    */
   claimOutbox(now: number, opts: ClaimOptions): Promise<ClaimedOutbox[]>;
-  /** Records the outcome of a claimed message; ignored if `owner` no longer holds the lease. */
+  /**
+   * Records the outcome of a claimed message and frees its lease; ignored if `owner` no longer
+   * holds the lease. Adds one to `attempts`, except for `deferred`.
+   */
   settleOutbox(id: string, owner: string, outcome: OutboxOutcome): Promise<void>;
   /**
    * The earliest instant later than `after` at which a timer or pending outbox message becomes

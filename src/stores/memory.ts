@@ -381,8 +381,9 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
       const result = parseInput(OutcomeSchema, outcome, 'outbox outcome');
       const row = pendingOutbox.get(id);
       if (row === undefined || row.owner === undefined || row.owner !== owner) return;
-      row.attempts += 1;
       releaseLease(row);
+      // Deferred: the message was not sent, so it is not an attempt.
+      if (result.type !== 'deferred') row.attempts += 1;
       switch (result.type) {
         case 'delivered':
           row.status = 'delivered';
@@ -397,6 +398,9 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
           row.status = 'dead';
           row.lastError = result.error;
           pendingOutbox.delete(id);
+          break;
+        case 'deferred':
+          row.availableAt = result.at;
           break;
       }
     },

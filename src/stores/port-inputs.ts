@@ -28,6 +28,7 @@ export const OutcomeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('delivered'), at: Instant }),
   z.object({ type: z.literal('retry'), at: Instant, error: z.string() }),
   z.object({ type: z.literal('dead'), error: z.string() }),
+  z.object({ type: z.literal('deferred'), at: Instant }),
 ]);
 
 /** A claim's checked arguments and the lease it gives (`ValidationError` for bad ones). */

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { FakeClock } from './fake-clock.js';
-export { type RecordedCall, RecordingChannel } from './recording-channel.js';
+export { type RecordedCall, RecordingChannel, type RecordingChannelOptions } from './recording-channel.js';
 export {
   type CorruptHook,
   type Damage,

@@ -1,5 +1,5 @@
 import { ChannelError } from '../domain/errors.js';
-import type { Channel, RenderedMessage, SendContext } from '../ports/channel.js';
+import type { Channel, RateLimit, RenderedMessage, SendContext } from '../ports/channel.js';
 
 /** One call a {@link RecordingChannel} received. */
 export interface RecordedCall {
@@ -7,17 +7,31 @@ export interface RecordedCall {
   context: SendContext;
 }
 
+/** Options of {@link RecordingChannel}. */
+export interface RecordingChannelOptions {
+  /** The channel's rate limit, to test pacing (see {@link RateLimit}). Default none. */
+  rateLimit?: RateLimit;
+}
+
 /**
  * A channel that records every message it is sent, for assertions. `failNext(n)` makes the next
  * `n` sends fail (retryable unless told otherwise), to test retries and dead letters.
+ *
+ * @example
+ * ```ts
+ * const slow = new RecordingChannel('slack', { rateLimit: { perSecond: 1 } }); // paced like Slack
+ * ```
  */
 export class RecordingChannel implements Channel {
   readonly name: string;
   readonly calls: RecordedCall[] = [];
+  /** The rate limit given to the constructor, if any. */
+  readonly rateLimit?: RateLimit;
   #failures: { remaining: number; retryable: boolean; retryAfterMs?: number } = { remaining: 0, retryable: true };
 
-  constructor(name = 'recording') {
+  constructor(name = 'recording', options: RecordingChannelOptions = {}) {
     this.name = name;
+    if (options.rateLimit !== undefined) this.rateLimit = options.rateLimit;
   }
 
   async send(message: RenderedMessage, context: SendContext): Promise<void> {

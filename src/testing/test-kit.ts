@@ -54,7 +54,7 @@ export function createTestKit<S extends CustomSchema | undefined = undefined>(
 
   async function advance(duration: Duration = 0): Promise<RunDueResult> {
     const target = clock.now() + toMs(duration);
-    const total: RunDueResult = { timersFired: 0, timersSkipped: 0, delivered: 0, failed: 0, dead: 0 };
+    const total: RunDueResult = { timersFired: 0, timersSkipped: 0, delivered: 0, failed: 0, dead: 0, deferred: 0 };
     const add = (r: RunDueResult) => {
       for (const key of Object.keys(total) as (keyof RunDueResult)[]) total[key] += r[key];
     };

@@ -386,7 +386,11 @@ describe('through a kit', () => {
     const peer = await sink({ status: 500 }, { status: 500 }, { status: 500 }, { status: 200 });
     const secret = newSecret();
     const clock = new FakeClock();
-    const { kit, advance } = createTestKit({ channels: [webhookChannel({ url: peer.url, secret, clock })], clock });
+    const { kit, advance } = createTestKit({
+      channels: [webhookChannel({ url: peer.url, secret, clock })],
+      clock,
+      delivery: { jitter: 0 },
+    });
     const failed: number[] = [];
     kit.on('notification.failed', () => failed.push(clock.now()));
     const incident = await kit.report(REPORT);
@@ -394,7 +398,7 @@ describe('through a kit', () => {
 
     const totals = await advance('PT1H');
     expect(totals).toMatchObject({ delivered: 1, failed: 3, dead: 0 });
-    // Standard Webhooks' schedule: 5 s, then 5 min, then 30 min.
+    // Standard Webhooks' schedule, without jitter: 5 s, then 5 min, then 30 min.
     expect(failed.map((at) => at - start)).toEqual([0, 5_000, 305_000]);
 
     const [record, ...others] = await kit.store.outbox(incident.id);
@@ -441,6 +445,7 @@ describe('Retry-After and retryAfterMs stay finite through a kit', () => {
     const { kit, advance } = createTestKit({
       channels: [webhookChannel({ url: peer.url, secret: newSecret(), clock })],
       clock,
+      delivery: { jitter: 0 },
     });
     const retries: Array<number | undefined> = [];
     kit.on('notification.failed', ({ retryAt }) => retries.push(retryAt));

@@ -300,7 +300,9 @@ describe('outbox and notifications', () => {
   });
 
   test('a failing channel is retried on schedule and delivers later', async () => {
-    const { kit, channels, advance, clock } = createTestKit({ delivery: { retrySchedule: ['PT1M', 'PT10M'] } });
+    const { kit, channels, advance, clock } = createTestKit({
+      delivery: { retrySchedule: ['PT1M', 'PT10M'], jitter: 0 },
+    });
     const failed: NotificationEvent[] = [];
     const delivered: NotificationEvent[] = [];
     kit.on('notification.failed', (event) => failed.push(event));
@@ -328,7 +330,7 @@ describe('outbox and notifications', () => {
   });
 
   test('messages of one incident go out in order: a later one waits while an earlier one is retried', async () => {
-    const { kit, channels, advance } = createTestKit({ delivery: { retrySchedule: ['PT1M'] } });
+    const { kit, channels, advance } = createTestKit({ delivery: { retrySchedule: ['PT1M'], jitter: 0 } });
     channels.recording!.failNext(1);
     await kit.report(TRIAGED); // reported, then triaged
     await advance('PT30S');
@@ -341,8 +343,8 @@ describe('outbox and notifications', () => {
     ]);
   });
 
-  test('with the default schedule, retries happen after 5 s and 5 min', async () => {
-    const { kit, channels, advance } = createTestKit();
+  test('with the default schedule and no jitter, retries happen after 5 s and 5 min', async () => {
+    const { kit, channels, advance } = createTestKit({ delivery: { jitter: 0 } });
     channels.recording!.failNext(2);
     await kit.report(REPORT);
     await advance('PT4S');

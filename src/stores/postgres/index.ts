@@ -198,8 +198,9 @@ function readTexts(t: PostgresTables) {
       ) AS c
       WHERE o.id = c.id
       RETURNING ${columnList(OUTBOX_COLUMNS, 'o')}`,
+    // $7 is 1 for an attempt (delivered, retry, dead) and 0 for a deferral.
     settleOutbox: `
-      UPDATE ${t.outbox} SET attempts = attempts + 1, owner = NULL, lease_until = 0, status = $3,
+      UPDATE ${t.outbox} SET attempts = attempts + $7, owner = NULL, lease_until = 0, status = $3,
         available_at = coalesce($4, available_at), last_error = coalesce($5, last_error),
         delivered_at = coalesce($6, delivered_at)
       WHERE id = $1 AND owner = $2 AND status = 'pending'`,
@@ -395,6 +396,7 @@ export function postgresStore(pool: PgPoolLike, options: PostgresStoreOptions = 
           null,
           storableText(error.message),
           null,
+          1,
         ]);
       }
       return claimed;
@@ -406,10 +408,12 @@ export function postgresStore(pool: PgPoolLike, options: PostgresStoreOptions = 
       const stored = storableText(owner);
       const values =
         result.type === 'delivered'
-          ? [id, stored, 'delivered', null, null, result.at]
+          ? [id, stored, 'delivered', null, null, result.at, 1]
           : result.type === 'retry'
-            ? [id, stored, 'pending', result.at, storableText(result.error), null]
-            : [id, stored, 'dead', null, storableText(result.error), null];
+            ? [id, stored, 'pending', result.at, storableText(result.error), null, 1]
+            : result.type === 'deferred'
+              ? [id, stored, 'pending', result.at, null, null, 0]
+              : [id, stored, 'dead', null, storableText(result.error), null, 1];
       await rows(`settling of outbox message "${id}"`, sql.settleOutbox, values);
     },
 

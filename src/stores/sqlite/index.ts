@@ -286,6 +286,7 @@ function storeOver(t: ReturnType<typeof sqliteTables>, sql: () => ReturnType<typ
       guard('settleOutbox', () => {
         if (result.type === 'delivered') sql().stmts.settleDelivered.run(result.at, id, owner);
         else if (result.type === 'retry') sql().stmts.settleRetry.run(result.at, result.error, id, owner);
+        else if (result.type === 'deferred') sql().stmts.settleDeferred.run(result.at, id, owner);
         else sql().stmts.settleDead.run(result.error, id, owner);
       });
     },
@@ -373,6 +374,11 @@ function prepareStatements(db: SqliteDatabaseLike, t: ReturnType<typeof sqliteTa
     settleRetry: p(
       `UPDATE ${t.outbox} SET available_at = ?, last_error = ?, attempts = attempts + 1, owner = NULL,
          lease_until = 0 WHERE id = ? AND status = 'pending' AND owner = ?`,
+    ),
+    // Not an attempt: `attempts` and `last_error` stay as they are.
+    settleDeferred: p(
+      `UPDATE ${t.outbox} SET available_at = ?, owner = NULL, lease_until = 0
+       WHERE id = ? AND status = 'pending' AND owner = ?`,
     ),
     settleDead: p(
       `UPDATE ${t.outbox} SET status = 'dead', last_error = ?, attempts = attempts + 1, owner = NULL,

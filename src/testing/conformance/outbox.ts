@@ -70,6 +70,104 @@ export const outboxChecks: Check[] = [
     },
   ],
   [
+    'settleOutbox deferred returns a message to pending without counting an attempt',
+    async ({ store }) => {
+      const a = makeIncident(1);
+      await create(store, a, {
+        outbox: [
+          message(msgId(1), a, { channel: 'slack' }),
+          message(msgId(2), a, { channel: 'slack' }),
+          message(msgId(3), a, { channel: 'email' }),
+        ],
+      });
+      assert.deepStrictEqual(await store.claimOutbox(T0, { limit: 10, leaseMs: 60_000, owner: 'w1' }).then(ids), [
+        msgId(1),
+        msgId(3),
+      ]);
+      await store.settleOutbox(msgId(1), 'w1', { type: 'retry', at: T0 + 1000, error: 'HTTP 503' });
+      await store.settleOutbox(msgId(3), 'w1', { type: 'deferred', at: T0 + 2000 });
+      const base = (id: string, channel: string) => message(id, a, { channel });
+      assert.deepStrictEqual(await store.outbox(a.id), [
+        { ...base(msgId(1), 'slack'), availableAt: T0 + 1000, status: 'pending', attempts: 1, lastError: 'HTTP 503' },
+        { ...base(msgId(2), 'slack'), status: 'pending', attempts: 0 },
+        { ...base(msgId(3), 'email'), availableAt: T0 + 2000, status: 'pending', attempts: 0 },
+      ]);
+
+      const again = await store.claimOutbox(T0 + 1000, { limit: 10, leaseMs: 60_000, owner: 'w2' });
+      assert.deepStrictEqual(ids(again), [msgId(1)], 'a deferred message is not claimed before its instant');
+      await store.settleOutbox(msgId(1), 'w2', { type: 'deferred', at: T0 + 5000 });
+      assert.deepStrictEqual(
+        (await store.outbox(a.id))[0],
+        { ...base(msgId(1), 'slack'), availableAt: T0 + 5000, status: 'pending', attempts: 1, lastError: 'HTTP 503' },
+        'a deferral keeps attempts and lastError and moves availableAt',
+      );
+      assert.equal(
+        await store.nextDueAt(T0 + 2000),
+        T0 + 5000,
+        'the deferral released the lease (held until T0 + 61000)',
+      );
+      assert.deepStrictEqual(
+        await store.claimOutbox(T0 + 4999, { limit: 10, leaseMs: 60_000, owner: 'w3' }).then(ids),
+        [msgId(3)],
+        'msg 2 waits behind the deferred msg 1',
+      );
+      const due = await store.claimOutbox(T0 + 5000, { limit: 10, leaseMs: 60_000, owner: 'w3' });
+      assert.deepStrictEqual(due, [
+        {
+          ...base(msgId(1), 'slack'),
+          availableAt: T0 + 5000,
+          status: 'pending',
+          attempts: 1,
+          lastError: 'HTTP 503',
+          owner: 'w3',
+          leaseUntil: T0 + 65_000,
+        },
+      ]);
+      await store.settleOutbox(msgId(1), 'w3', { type: 'delivered', at: T0 + 5001 });
+      assert.equal((await store.outbox(a.id))[0]?.attempts, 2, 'only attempts count');
+      assert.deepStrictEqual(await store.claimOutbox(T0 + 5001, { limit: 10, leaseMs: 1000, owner: 'w3' }).then(ids), [
+        msgId(2),
+      ]);
+    },
+  ],
+  [
+    'settleOutbox deferred by anyone but the lease holder is ignored',
+    async ({ store }) => {
+      const a = makeIncident(1);
+      await create(store, a, { outbox: [message(msgId(1), a)] });
+      const pending = { ...message(msgId(1), a), status: 'pending' as const, attempts: 0 };
+      await store.settleOutbox(msgId(1), 'w1', { type: 'deferred', at: T0 + 100 });
+      assert.deepStrictEqual(await store.outbox(a.id), [pending], 'an unclaimed message cannot be deferred');
+      await store.claimOutbox(T0, { limit: 10, leaseMs: 1000, owner: 'w1' });
+      await store.settleOutbox(msgId(1), 'w2', { type: 'deferred', at: T0 + 100 });
+      assert.deepStrictEqual(await store.outbox(a.id), [pending], 'a non-owner cannot defer');
+      assert.deepStrictEqual(
+        await store.claimOutbox(T0 + 999, { limit: 10, leaseMs: 1000, owner: 'w3' }),
+        [],
+        'the lease still holds',
+      );
+      await store.claimOutbox(T0 + 1000, { limit: 10, leaseMs: 1000, owner: 'w2' });
+      await store.settleOutbox(msgId(1), 'w1', { type: 'deferred', at: T0 + 1500 });
+      assert.deepStrictEqual(await store.outbox(a.id), [pending], 'an owner whose lease was taken over cannot defer');
+      await store.settleOutbox(msgId(1), 'w2', { type: 'deferred', at: T0 + 3000 });
+      assert.deepStrictEqual(await store.outbox(a.id), [{ ...pending, availableAt: T0 + 3000 }]);
+      await store.settleOutbox(msgId(1), 'w2', { type: 'deferred', at: T0 + 9000 });
+      assert.deepStrictEqual(
+        await store.outbox(a.id),
+        [{ ...pending, availableAt: T0 + 3000 }],
+        'a deferral frees the lease: its holder cannot settle again',
+      );
+      await store.claimOutbox(T0 + 3000, { limit: 10, leaseMs: 1000, owner: 'w4' });
+      await store.settleOutbox(msgId(1), 'w4', { type: 'delivered', at: T0 + 3001 });
+      await store.settleOutbox(msgId(1), 'w4', { type: 'deferred', at: T0 + 4000 });
+      assert.deepStrictEqual(
+        (await store.outbox(a.id))[0],
+        { ...pending, availableAt: T0 + 3000, status: 'delivered', attempts: 1, deliveredAt: T0 + 3001 },
+        'a settled message stays settled',
+      );
+    },
+  ],
+  [
     'claimOutbox keeps order per incident and channel',
     async ({ store }) => {
       const a = makeIncident(1);
