@@ -163,6 +163,8 @@ export {
 } from './lifecycle/machine.js';
 export { describeEntry, describeIncident, formatTimeline } from './notify/describe.js';
 export { DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
+export { NOTIFYING_ENTRY_TYPES } from './notify/routing.js';
+export type { MessageContent, NotifyingEntryType } from './notify/templates.js';
 export {
   type CustomInputOf,
   type CustomOf,
@@ -194,6 +196,7 @@ export type {
   OutboxOutcome,
   OutboxRecord,
   Page,
+  PublicTimelineEntry,
   TimerName,
   TimerRecord,
 } from './ports/store.js';

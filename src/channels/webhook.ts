@@ -4,7 +4,7 @@ import { customIssue, ValidationError } from '../domain/errors.js';
 import type { Audience, TimelineEntry } from '../domain/timeline.js';
 import type { Channel, RenderedMessage, SendContext } from '../ports/channel.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import type { IncidentSummary } from '../ports/store.js';
+import type { IncidentSummary, PublicTimelineEntry } from '../ports/store.js';
 import { clockOption, HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
 
 // Standard Webhooks 1.0 (https://www.standardwebhooks.com): the sender signs
@@ -142,8 +142,11 @@ export interface WebhookBody {
     text: string;
     /** The incident as it was when the event was committed. */
     incident: IncidentSummary;
-    /** The timeline entry that caused the message. */
-    entry: TimelineEntry;
+    /**
+     * The timeline entry that caused the message: the whole entry for the internal audiences, the
+     * public view (type, place, time and an update's message) for `customers` and `reporter`.
+     */
+    entry: TimelineEntry | PublicTimelineEntry;
   };
 }
 
