@@ -164,7 +164,15 @@ export {
 export { describeEntry, describeIncident, formatTimeline } from './notify/describe.js';
 export { DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
 export { NOTIFYING_ENTRY_TYPES } from './notify/routing.js';
-export type { MessageContent, NotifyingEntryType } from './notify/templates.js';
+export type {
+  AudienceTemplates,
+  MessageContent,
+  MessageTemplate,
+  MessageTemplates,
+  NotifyingEntryType,
+  TemplateEvent,
+  TemplateMessage,
+} from './notify/templates.js';
 export {
   type CustomInputOf,
   type CustomOf,

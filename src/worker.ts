@@ -3,6 +3,7 @@ import { ChannelError, ConcurrencyError, parseInput } from './domain/errors.js';
 import { type Incident, isTerminal } from './domain/incident.js';
 import type { BackgroundStage } from './events.js';
 import { type DeliverySettings, deliver } from './notify/dispatcher.js';
+import type { MessageTemplates } from './notify/templates.js';
 import type { Channel } from './ports/channel.js';
 import type { Clock } from './ports/clock.js';
 import type { ClaimedTimer, ClaimOptions, IncidentStore, TimerRecord } from './ports/store.js';
@@ -25,6 +26,8 @@ export interface WorkerDeps {
   clock: Clock;
   channels: ReadonlyMap<string, Channel>;
   delivery: DeliverySettings;
+  /** The kit's message templates, applied when a message is rendered for its channel. */
+  templates?: MessageTemplates | undefined;
   workerId: string;
   emit(name: string, payload: unknown): void;
   /** Runs the timer's event through the command path; null when the state does not take it. */
@@ -150,7 +153,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       async (message) => {
         const gone = disabled.get(message.channel);
         const channel = gone === undefined ? deps.channels.get(message.channel) : gone;
-        const outcome = await deliver(message, channel, store, delivery, () => clock.now());
+        const outcome = await deliver(message, channel, store, delivery, () => clock.now(), deps.templates);
         const { type, ...event } = outcome;
         result[type]++;
         deps.emit(`notification.${type}`, event);

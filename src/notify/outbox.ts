@@ -6,7 +6,7 @@ import type { Route } from '../options.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import type { IncidentSummary, OutboxMessage, OutboxRecord, PublicTimelineEntry } from '../ports/store.js';
 import { deliveries, NOTIFYING_ENTRY_TYPES } from './routing.js';
-import { defaultContent, PUBLIC_AUDIENCES } from './templates.js';
+import { type MessageTemplates, messageContent, PUBLIC_AUDIENCES } from './templates.js';
 
 /** Timeline entries that notify. */
 const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>(NOTIFYING_ENTRY_TYPES);
@@ -84,9 +84,13 @@ export function outboxMessages(
   return messages;
 }
 
-/** Renders an outbox message for its channel: the default content for its audience, with the message's id, event and payload. */
-export function renderMessage(message: OutboxRecord): RenderedMessage {
-  const { subject, text, short } = defaultContent(message);
+/**
+ * Renders an outbox message for its channel: the content for its audience (the default wording,
+ * or the user's template, see {@link messageContent}) with the message's id, event and payload.
+ * Rejects with a permanent `ChannelError` when a template fails.
+ */
+export async function renderMessage(message: OutboxRecord, templates?: MessageTemplates): Promise<RenderedMessage> {
+  const { subject, text, short } = await messageContent(message, templates);
   return {
     id: message.id,
     event: message.payload.event,

@@ -1,4 +1,7 @@
-import type { Audience, TimelineEntry, TimelineEntryOf } from '../domain/timeline.js';
+import { z } from 'zod';
+import { functionOption, userCodeError } from '../channels/user-code.js';
+import { ChannelError, describeIssues, ValidationError } from '../domain/errors.js';
+import { type Audience, AudienceSchema, type TimelineEntry, type TimelineEntryOf } from '../domain/timeline.js';
 import type { IncidentSummary, NotificationPayload, OutboxRecord } from '../ports/store.js';
 import { describeEntry, describeIncident } from './describe.js';
 import { NOTIFYING_ENTRY_TYPES } from './routing.js';
@@ -8,6 +11,7 @@ import { NOTIFYING_ENTRY_TYPES } from './routing.js';
 // - stakeholders and management: a business summary of structured facts, never free text
 //   written for responders (notes, reasons, resolution summaries), never a person;
 // - customers and reporter (public): plain language from public fields only.
+// A user's templates (the kit's `templates` option) may replace parts of any of them.
 
 /** Audiences outside the organisation: their messages never say who works on the incident. */
 export const PUBLIC_AUDIENCES: ReadonlySet<Audience> = new Set<Audience>(['customers', 'reporter']);
@@ -43,6 +47,111 @@ export interface MessageContent {
 
 /** Timeline entry types that notify: the values of a route's `events`, and of templates' events. */
 export type NotifyingEntryType = (typeof NOTIFYING_ENTRY_TYPES)[number];
+
+/** An event a template can be registered for: `incident.<entry type>`, e.g. `incident.resolved`. */
+export type TemplateEvent = `incident.${NotifyingEntryType}`;
+
+/**
+ * What a template learns about the message it words: a frozen copy of the outbox message.
+ * Messages to the public audiences carry the public view (see `PublicTimelineEntry`).
+ *
+ * @example
+ * ```ts
+ * const template: MessageTemplate = (message, defaults) =>
+ *   message.payload.incident.major ? { subject: `[MAJOR] ${defaults.subject}` } : undefined;
+ * ```
+ */
+export interface TemplateMessage {
+  /** The outbox message id. */
+  readonly id: string;
+  /** `incident.<entry type>`. */
+  readonly event: string;
+  readonly audience: Audience;
+  /** The channel it goes to, for wording that depends on it. */
+  readonly channel: string;
+  /** The incident at commit time and the timeline entry (frozen: changing it throws). */
+  readonly payload: NotificationPayload;
+}
+
+/**
+ * A user's template: gets the message and the default content for its audience, and returns
+ * the parts to replace (`{ text }` keeps the default subject and short line), or `undefined` to
+ * keep the defaults. May be async. A template that throws, or returns anything but such an
+ * object, fails the message permanently (it goes dead); a `ChannelError` it throws is used as
+ * it is.
+ *
+ * @example
+ * ```ts
+ * const apologise: MessageTemplate = (message, defaults) => ({ text: `${defaults.text}\nSorry for the trouble.` });
+ * ```
+ */
+export type MessageTemplate = (
+  message: TemplateMessage,
+  defaults: Readonly<MessageContent>,
+) => Partial<MessageContent> | undefined | Promise<Partial<MessageContent> | undefined>;
+
+/**
+ * The templates of one event, by audience; `'*'` stands for every audience.
+ *
+ * @example
+ * ```ts
+ * const resolved: AudienceTemplates = { customers: (m, d) => ({ text: `${d.text}\nSorry.` }) };
+ * ```
+ */
+export type AudienceTemplates = { [A in Audience | '*']?: MessageTemplate };
+
+/**
+ * The kit's `templates` option: templates by event (`incident.resolved`, ... or `'*'` for every
+ * event) and audience (or `'*'`). For a message, the first of `[event][audience]`,
+ * `[event]['*']`, `['*'][audience]` and `['*']['*']` that exists words it; without one, the
+ * default content for its audience is sent.
+ *
+ * @example
+ * ```ts
+ * const templates: MessageTemplates = {
+ *   'incident.resolved': { customers: (message, defaults) => ({ text: `${defaults.text}\nSorry for the trouble.` }) },
+ *   '*': { management: (message, defaults) => ({ subject: `[exec] ${defaults.subject}` }) },
+ * };
+ * ```
+ */
+export type MessageTemplates = { [E in TemplateEvent | '*']?: AudienceTemplates };
+
+// --- Validation of the option -------------------------------------------------------------
+
+const TEMPLATE_EVENTS: readonly string[] = NOTIFYING_ENTRY_TYPES.map((type) => `incident.${type}`);
+const TEMPLATE_AUDIENCES: readonly string[] = AudienceSchema.options;
+
+function unknownKeys(what: string, expected: string) {
+  return (issue: { code?: string; keys?: readonly string[] }) =>
+    issue.code === 'unrecognized_keys'
+      ? `Unknown ${what} ${(issue.keys ?? []).map((key) => `"${key}"`).join(', ')}; expected "*" or ${expected}`
+      : undefined;
+}
+
+const TemplateFunctionSchema = functionOption<MessageTemplate>('(message, defaults) => content').optional();
+
+const AudienceTemplatesSchema = z.strictObject(
+  Object.fromEntries(['*', ...TEMPLATE_AUDIENCES].map((audience) => [audience, TemplateFunctionSchema])),
+  { error: unknownKeys('audience', TEMPLATE_AUDIENCES.join(', ')) },
+);
+
+const MessageTemplatesSchema = z.strictObject(
+  Object.fromEntries(['*', ...TEMPLATE_EVENTS].map((event) => [event, AudienceTemplatesSchema.optional()])),
+  { error: unknownKeys('event', 'incident.<entry type> of a notifying entry, e.g. "incident.resolved"') },
+);
+
+/** The kit's templates, validated; issues are reported under `templates`. */
+export function resolveTemplates(templates: MessageTemplates | undefined): MessageTemplates | undefined {
+  if (templates === undefined) return undefined;
+  const result = MessageTemplatesSchema.safeParse(templates);
+  if (!result.success) {
+    throw new ValidationError(
+      'createIncidentKit options',
+      result.error.issues.map((issue) => ({ ...issue, path: ['templates', ...issue.path] })),
+    );
+  }
+  return result.data as MessageTemplates;
+}
 
 // --- Words ----------------------------------------------------------------------------------
 
@@ -479,4 +588,89 @@ export function defaultContent(message: OutboxRecord): MessageContent {
   const full = entry as TimelineEntry;
   if (BUSINESS_AUDIENCES.has(message.audience)) return businessContent(incident, full);
   return responderContent(incident, full);
+}
+
+// --- User templates -------------------------------------------------------------------------
+
+const ContentSchema = z
+  .strictObject({
+    subject: z
+      .string()
+      .refine((value) => value.trim() !== '', 'Must not be blank')
+      .optional(),
+    text: z.string().optional(),
+    short: z.string().optional(),
+  })
+  .optional();
+
+/** How a template is named in errors: `templates["incident.resolved"].customers`. */
+function templateName(event: string, audience: string): string {
+  return `templates["${event}"]${audience === '*' ? '["*"]' : `.${audience}`}`;
+}
+
+/** The template for a message: `[event][audience]`, `[event]['*']`, `['*'][audience]`, `['*']['*']`. */
+function findTemplate(
+  templates: MessageTemplates,
+  event: string,
+  audience: Audience,
+): { name: string; template: MessageTemplate } | undefined {
+  const byEvent = templates as Readonly<Record<string, AudienceTemplates | undefined>>;
+  for (const e of [event, '*']) {
+    for (const a of [audience, '*'] as const) {
+      const template = byEvent[e]?.[a];
+      if (template) return { name: templateName(e, a), template };
+    }
+  }
+  return undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * The content of a message: its audience's default, with the parts its template (if any)
+ * returns. A template that throws, or returns something that is not content, fails the message
+ * permanently: a `ChannelError` (`retryable: false`) naming the template.
+ */
+export async function messageContent(
+  message: OutboxRecord,
+  templates: MessageTemplates | undefined,
+): Promise<MessageContent> {
+  const defaults = defaultContent(message);
+  const found = templates === undefined ? undefined : findTemplate(templates, message.payload.event, message.audience);
+  if (found === undefined) return defaults;
+  const view: TemplateMessage = deepFreeze(
+    structuredClone({
+      id: message.id,
+      event: message.payload.event,
+      audience: message.audience,
+      channel: message.channel,
+      payload: message.payload,
+    }),
+  );
+  let returned: unknown;
+  try {
+    returned = await found.template(view, Object.freeze({ ...defaults }));
+  } catch (error) {
+    throw userCodeError(message.channel, found.name, error);
+  }
+  const parsed = ContentSchema.safeParse(returned);
+  if (!parsed.success) {
+    throw new ChannelError(
+      message.channel,
+      `${found.name} returned no valid content (${describeIssues(parsed.error.issues)})`,
+      { retryable: false },
+    );
+  }
+  const { subject, text, short } = parsed.data ?? {};
+  return {
+    subject: subject ?? defaults.subject,
+    text: text ?? defaults.text,
+    short: short ?? defaults.short,
+  };
 }

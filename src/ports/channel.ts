@@ -2,9 +2,9 @@ import type { Audience } from '../domain/timeline.js';
 import type { NotificationPayload } from './store.js';
 
 /**
- * A message ready for a channel: its audience's content (the default wording for the audience)
- * and the payload it was made from. Channels render their formats from `subject`, `text` and
- * `short`.
+ * A message ready for a channel: its audience's content (the default wording for the audience,
+ * or your template's, see the kit's `templates` option) and the payload it was made from.
+ * Channels render their formats from `subject`, `text` and `short`.
  */
 export interface RenderedMessage {
   /** The outbox id: use it as the idempotency key downstream. */

@@ -1,15 +1,20 @@
 import {
   type Audience,
+  ChannelError,
   describeEntry,
   describeIncident,
+  type MessageTemplate,
+  type MessageTemplates,
   NOTIFYING_ENTRY_TYPES,
+  type NotificationEvent,
   type RenderedMessage,
   type RouteInput,
   type TimelineEntry,
+  ValidationError,
 } from 'incidentkit';
 import { createTestKit, RecordingChannel } from 'incidentkit/testing';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { TRIAGED_REPORT } from '../support.js';
+import { rejection, TRIAGED_REPORT } from '../support.js';
 import {
   AUDIENCES,
   CANARY,
@@ -22,9 +27,14 @@ import {
 } from './scenario.js';
 
 /** A kit with one recording channel per audience, every audience subscribed to every event. */
-function perAudience(routes: RouteInput[] = everyEventRoutes()) {
+function perAudience(templates?: MessageTemplates, routes: RouteInput[] = everyEventRoutes()) {
   const channels = AUDIENCES.map((audience) => new RecordingChannel(audience));
-  const testKit = createTestKit({ channels, routes, clock: '2026-03-02T09:00:00Z' });
+  const testKit = createTestKit({
+    channels,
+    routes,
+    ...(templates === undefined ? {} : { templates }),
+    clock: '2026-03-02T09:00:00Z',
+  });
   const to = (audience: Audience) => channels.find((c) => c.name === audience)!;
   return { ...testKit, to };
 }
@@ -223,5 +233,215 @@ describe('default wording, word for word', () => {
       expect(short.length, audience).toBeLessThanOrEqual(160); // one SMS
       expect(short).toMatch(/\.\.\.: (reported|investigating)$/);
     }
+  });
+});
+
+describe('templates: your wording', () => {
+  /** A template that prefixes the default subject with `name`. */
+  const tag =
+    (name: string): MessageTemplate =>
+    (_message, defaults) => ({ subject: `<${name}> ${defaults.subject}` });
+
+  test('precedence: event+audience, then event+*, then *+audience, then *+*, then the default', async () => {
+    const { kit, advance, to } = perAudience({
+      'incident.update_posted': { customers: tag('update/customers'), '*': tag('update/*') },
+      '*': { customers: tag('*/customers'), management: tag('*/management') },
+      'incident.resolved': { '*': tag('resolved/*') },
+    });
+    const { id } = await kit.report(TRIAGED_REPORT);
+    await kit.postUpdate(id, { audience: ['customers', 'stakeholders', 'management'], message: 'On it' });
+    await advance();
+    const subject = (audience: Audience, event: string) =>
+      to(audience)
+        .messages.find((m) => m.event === event)
+        ?.subject.split(' ')[0];
+    expect(subject('customers', 'incident.update_posted')).toBe('<update/customers>');
+    expect(subject('stakeholders', 'incident.update_posted')).toBe('<update/*>');
+    expect(subject('management', 'incident.update_posted')).toBe('<update/*>'); // event+* beats *+audience
+    expect(subject('customers', 'incident.reported')).toBe('<*/customers>');
+    expect(subject('management', 'incident.reported')).toBe('<*/management>');
+    expect(subject('responders', 'incident.reported')).toBe('INC-1'); // no template: the default
+    expect(subject('stakeholders', 'incident.reported')).toBe('INC-1');
+
+    const all = perAudience({ '*': { '*': tag('*/*'), reporter: tag('*/reporter') }, 'incident.resolved': {} });
+    const other = await all.kit.report(TRIAGED_REPORT);
+    await all.kit.acknowledge(other.id);
+    await all.kit.resolve(other.id, { summary: 'Fixed' });
+    await all.advance();
+    for (const audience of AUDIENCES) {
+      const expected = audience === 'reporter' ? '<*/reporter>' : '<*/*>';
+      for (const m of all.to(audience).messages)
+        expect(m.subject.split(' ')[0], `${audience} ${m.event}`).toBe(expected);
+    }
+  });
+
+  test('a template returns a part, the rest stays the default; async templates work', async () => {
+    const { kit, advance, to } = perAudience({
+      'incident.resolved': {
+        customers: (_message, defaults) => ({ text: `${defaults.text}\nSorry for the trouble.` }),
+        management: async (message) => ({ short: `${message.payload.incident.number} is fixed` }),
+        stakeholders: () => undefined,
+      },
+    });
+    const { id } = await kit.report(TRIAGED_REPORT);
+    await kit.acknowledge(id);
+    await kit.resolve(id, { summary: 'Fixed' });
+    await advance();
+    const resolved = (audience: Audience) => to(audience).messages.find((m) => m.event === 'incident.resolved')!;
+    expect(resolved('customers').subject).toBe('INC-1 Checkout is down: resolved');
+    expect(resolved('customers').text.endsWith('Updated: 2026-03-02 09:00 UTC\nSorry for the trouble.')).toBe(true);
+    expect(resolved('management')).toMatchObject({
+      subject: 'INC-1 [P1] Checkout is down: resolved',
+      short: 'INC-1 is fixed',
+    });
+    expect(resolved('stakeholders').short).toBe('INC-1 [P1] Checkout is down: resolved');
+  });
+
+  test('a template sees a frozen copy of the message: the public view for public audiences', async () => {
+    const seen: { audience: string; entry: object; channel: string }[] = [];
+    const { kit, advance, to } = perAudience({
+      'incident.resolved': {
+        '*': (message) => {
+          seen.push({ audience: message.audience, entry: message.payload.entry, channel: message.channel });
+          return undefined;
+        },
+        responders: (message) => {
+          (message.payload.incident as { title: string }).title = 'changed';
+          return undefined;
+        },
+      },
+    });
+    const { id } = await kit.report(TRIAGED_REPORT);
+    await kit.acknowledge(id);
+    await kit.resolve(id, { summary: 'Rolled back' });
+    expect((await advance()).dead).toBe(1);
+    expect(seen.find((s) => s.audience === 'customers')).toEqual({
+      audience: 'customers',
+      channel: 'customers',
+      entry: {
+        type: 'resolved',
+        incidentId: id,
+        seq: expect.any(Number),
+        at: expect.any(String),
+        actor: { id: 'support' },
+      },
+    });
+    expect(seen.find((s) => s.audience === 'management')?.entry).toMatchObject({
+      resolution: { summary: 'Rolled back' },
+    });
+    // Changing the copy throws: that message is dead; the stored payload is untouched.
+    const outbox = await kit.store.outbox(id);
+    const dead = outbox.find((m) => m.status === 'dead')!;
+    expect(dead.lastError).toMatch(
+      /^Channel "responders": templates\["incident\.resolved"\]\.responders failed: .*read.only/,
+    );
+    expect(dead.payload.incident.title).toBe('Checkout is down');
+    expect(to('responders').messages.map((m) => m.event)).not.toContain('incident.resolved');
+  });
+
+  test('a template that throws: that message is dead with the template named, the others are delivered', async () => {
+    const { kit, advance, to } = perAudience({
+      'incident.resolved': {
+        customers: () => {
+          throw new Error('no wording for resolved');
+        },
+      },
+    });
+    const dead: NotificationEvent[] = [];
+    kit.on('notification.dead', (event) => dead.push(event));
+    const { id } = await kit.report(TRIAGED_REPORT);
+    await kit.acknowledge(id);
+    await kit.resolve(id, { summary: 'Fixed' });
+    await kit.postUpdate(id, { audience: 'customers', message: 'All good now.' });
+    const result = await advance();
+
+    expect(result.dead).toBe(1);
+    expect(dead).toHaveLength(1);
+    const error = dead[0]?.error as ChannelError;
+    expect(ChannelError.isInstance(error)).toBe(true);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toBe(
+      'Channel "customers": templates["incident.resolved"].customers failed: no wording for resolved',
+    );
+    expect((error.cause as Error).message).toBe('no wording for resolved');
+    const stored = (await kit.store.outbox(id)).find((m) => m.status === 'dead');
+    expect(stored).toMatchObject({ audience: 'customers', attempts: 1, lastError: error.message });
+    // Nothing reached the customers' channel for it; the update behind it and every other audience went out.
+    expect(to('customers').messages.map((m) => m.event)).toEqual([
+      'incident.reported',
+      'incident.triaged',
+      'incident.acknowledged',
+      'incident.update_posted',
+    ]);
+    for (const audience of ['responders', 'stakeholders', 'management', 'reporter'] as const) {
+      expect(to(audience).messages.map((m) => m.event)).toContain('incident.resolved');
+    }
+  });
+
+  test.each([
+    [{ subject: 42 }, 'subject: Invalid input: expected string, received number'],
+    [{ subject: '  ' }, 'subject: Must not be blank'],
+    [{ body: 'Hello' }, '(root): Unrecognized key: "body"'],
+    ['Hello', '(root): Invalid input: expected object, received string'],
+    [null, '(root): Invalid input: expected object, received null'],
+  ])('a template returning %j: dead, with what is wrong', async (returned, problem) => {
+    const { kit, advance } = perAudience({ '*': { customers: () => returned as never } }, [
+      { audience: 'customers', channels: ['customers'], events: ['reported'] },
+    ]);
+    const { id } = await kit.report(TRIAGED_REPORT);
+    expect(await advance()).toMatchObject({ delivered: 0, dead: 1 });
+    const [message] = await kit.store.outbox(id);
+    expect(message?.lastError).toBe(
+      `Channel "customers": templates["*"].customers returned no valid content (${problem})`,
+    );
+  });
+
+  test('a ChannelError a template throws is used as it is: a retryable one is retried', async () => {
+    let calls = 0;
+    const { kit, advance, to } = perAudience(
+      {
+        'incident.reported': {
+          responders: (_message, defaults) => {
+            calls++;
+            if (calls === 1) throw new ChannelError('responders', 'wording service busy', { retryAfterMs: 60_000 });
+            return { subject: `${defaults.subject} (retried)` };
+          },
+        },
+      },
+      [{ audience: 'responders', channels: ['responders'] }],
+    );
+    await kit.report(TRIAGED_REPORT);
+    expect(await advance()).toMatchObject({ failed: 1, delivered: 0 });
+    expect(await advance('PT1M')).toMatchObject({ delivered: 2 });
+    expect(to('responders').messages.map((m) => m.subject.endsWith('(retried)'))).toEqual([true, false]);
+  });
+
+  test('bad templates are a ValidationError under `templates`', async () => {
+    const bad = async (templates: unknown) => {
+      const error = await rejection(
+        Promise.resolve().then(() =>
+          createTestKit({ channels: [new RecordingChannel()], templates: templates as MessageTemplates }),
+        ),
+      );
+      expect(ValidationError.isInstance(error)).toBe(true);
+      return (error as ValidationError).issues.map((issue) => [issue.path.join('/'), issue.message]);
+    };
+    expect(await bad({ 'incident.resolve': {} })).toEqual([
+      [
+        'templates',
+        'Unknown event "incident.resolve"; expected "*" or incident.<entry type> of a notifying entry, e.g. "incident.resolved"',
+      ],
+    ]);
+    expect(await bad({ 'incident.note': {} })).toHaveLength(1); // notes never notify
+    expect(await bad({ '*': { customer: () => ({}) } })).toEqual([
+      [
+        'templates/*',
+        'Unknown audience "customer"; expected "*" or responders, stakeholders, management, customers, reporter',
+      ],
+    ]);
+    expect(await bad({ 'incident.resolved': { customers: 'Sorry' } })).toEqual([
+      ['templates/incident.resolved/customers', 'Must be a function ((message, defaults) => content)'],
+    ]);
+    expect(await bad([])).toHaveLength(1);
   });
 });
