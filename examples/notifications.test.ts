@@ -26,7 +26,14 @@ test('the example delivers every message, retries the 503 with the same webhook-
   ]);
   expect(verified[0]?.split(' ')[2]).toBe(refused);
   expect(lines).toContain('kit: webhook failed (Channel "webhook": HTTP 503); retry at 2026-03-02T09:01:00.000Z');
-  expect(lines.filter((line) => line.startsWith('console:'))).toHaveLength(3);
+  expect(lines.filter((line) => line.startsWith('console:'))).toEqual([
+    'console:  [responders] INC-1 [P1] Checkout error rate above 20% (open): reported by Prometheus (monitoring): Checkout error rate above 20%',
+    expect.stringMatching(
+      /^console: {2}\[responders\] INC-1 \[P1\] Checkout error rate above 20% \(open\): prioritized P1/,
+    ),
+    // The template: the customers' subject, signed.
+    'console:  [customers] Example Shop: INC-1 Checkout error rate above 20%: Some payments fail. We are on it; next update in 30 minutes.',
+  ]);
   expect(lines.filter((line) => line.startsWith('runDue'))).toEqual([
     'runDue: {"timersFired":0,"timersSkipped":0,"delivered":3,"failed":1,"dead":0,"deferred":0}',
     'runDue after 30 s: {"timersFired":0,"timersSkipped":0,"delivered":0,"failed":0,"dead":0,"deferred":0}',

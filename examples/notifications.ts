@@ -2,7 +2,7 @@
  * Notifications through the outbox, on a fake clock and without network: a local receiver on
  * 127.0.0.1 verifies Standard Webhooks signatures, answers its first request with 503 and
  * Retry-After, and the kit delivers that message again, with the same webhook-id, once it is due.
- * Run it with `npm run example:notifications`.
+ * A template signs the customers' messages. Run it with `npm run example:notifications`.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -45,6 +45,8 @@ const clock = new FakeClock('2026-03-02T09:00:00Z');
 const kit = createIncidentKit({
   clock,
   channels: [webhookChannel({ url, secret }), consoleChannel({ write: (line) => console.log(`console:  ${line}`) })],
+  // Your wording on top of the defaults: messages to customers are signed with the shop's name.
+  templates: { '*': { customers: (_message, defaults) => ({ subject: `Example Shop: ${defaults.subject}` }) } },
 });
 kit.on('notification.failed', ({ message, error, retryAt }) => {
   const reason = error instanceof Error ? error.message : String(error);
@@ -52,8 +54,8 @@ kit.on('notification.failed', ({ message, error, retryAt }) => {
 });
 kit.on('notification.dead', ({ message, error }) => console.log(`kit: ${message.channel} dead: ${String(error)}`));
 
-// Reporting writes `reported` and `triaged` (to responders); the update goes to customers.
-// Every configured channel receives every message: audience routing is not built yet.
+// Reporting writes `reported` and `triaged` (to responders); the update goes to customers, in
+// their public wording. Without `routes`, every configured channel receives every message.
 const incident = await kit.report({
   title: 'Checkout error rate above 20%',
   reporter: { name: 'Prometheus', kind: 'monitoring' },

@@ -171,6 +171,16 @@ export {
 } from './notify/contacts.js';
 export { describeEntry, describeIncident, formatTimeline } from './notify/describe.js';
 export { DEFAULT_RETRY_JITTER, DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
+export { NOTIFYING_ENTRY_TYPES } from './notify/routing.js';
+export type {
+  AudienceTemplates,
+  MessageContent,
+  MessageTemplate,
+  MessageTemplates,
+  NotifyingEntryType,
+  TemplateEvent,
+  TemplateMessage,
+} from './notify/templates.js';
 export {
   type CustomInputOf,
   type CustomOf,
@@ -199,6 +209,7 @@ export type {
   OutboxOutcome,
   OutboxRecord,
   Page,
+  PublicTimelineEntry,
   TimerName,
   TimerRecord,
 } from './ports/store.js';

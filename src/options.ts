@@ -13,6 +13,7 @@ import { type NotificationConfig, type RouteInput, resolveNotifications } from '
 import type { ContactInput } from './notify/contacts.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, type DeliverySettings } from './notify/dispatcher.js';
 import { channelMap } from './notify/outbox.js';
+import { type MessageTemplates, resolveTemplates } from './notify/templates.js';
 import type { Channel } from './ports/channel.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import { type Logger, silentLogger } from './ports/logger.js';
@@ -91,6 +92,13 @@ export interface IncidentKitOptions<S extends CustomSchema | undefined = undefin
    * about untriaged ones are high-urgency: they ignore quiet hours. Default `P2`.
    */
   highUrgencyFrom?: Priority;
+  /**
+   * Your wording of messages, by event (`incident.resolved`, ... or `'*'`) and audience (or
+   * `'*'`): each template gets the message and its audience's default content and returns the
+   * parts to replace. The most specific template wins: `[event][audience]`, `[event]['*']`,
+   * `['*'][audience]`, `['*']['*']`. Omitted: the default wording for each audience.
+   */
+  templates?: MessageTemplates;
   /** Zod object schema of your custom fields; `report()` validates `custom` against it. */
   custom?: S;
   /** Allowed environments. Default: production, staging, development, test. */
@@ -126,6 +134,8 @@ export interface KitConfig {
   channels: Map<string, Channel>;
   /** Routes, contacts and urgency. */
   notifications: NotificationConfig;
+  /** Validated message templates; `undefined` when the option is absent. */
+  templates: MessageTemplates | undefined;
   ids: IdGenerator;
   logger: Logger;
   environments: ReadonlySet<string>;
@@ -151,6 +161,7 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
     sla: resolveSla(options.sla),
     channels,
     notifications: resolveNotifications(options, channels, environments),
+    templates: resolveTemplates(options.templates),
     ids,
     logger: options.logger ?? silentLogger,
     environments,

@@ -4,6 +4,7 @@ import { type Incident, isTerminal } from './domain/incident.js';
 import type { BackgroundStage } from './events.js';
 import { type DeliverySettings, deliver } from './notify/dispatcher.js';
 import { createPacer } from './notify/rate-limit.js';
+import type { MessageTemplates } from './notify/templates.js';
 import type { Channel } from './ports/channel.js';
 import type { Clock } from './ports/clock.js';
 import type { ClaimedTimer, ClaimOptions, IncidentStore, TimerRecord } from './ports/store.js';
@@ -31,6 +32,8 @@ export interface WorkerDeps {
   clock: Clock;
   channels: ReadonlyMap<string, Channel>;
   delivery: DeliverySettings;
+  /** The kit's message templates, applied when a message is rendered for its channel. */
+  templates?: MessageTemplates | undefined;
   workerId: string;
   emit(name: string, payload: unknown): void;
   /** Runs the timer's event through the command path; null when the state does not take it. */
@@ -168,7 +171,7 @@ export function createWorker(deps: WorkerDeps): Worker {
             return;
           }
         }
-        const outcome = await deliver(message, channel, store, delivery, () => clock.now());
+        const outcome = await deliver(message, channel, store, delivery, () => clock.now(), deps.templates);
         const { type, ...event } = outcome;
         result[type]++;
         deps.emit(`notification.${type}`, event);

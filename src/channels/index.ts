@@ -17,6 +17,7 @@ export {
 export { escapeCardText, escapeSlackText } from './escape.js';
 export { type EmailHtmlParts, escapeHtml, renderEmailHtml, safeHref } from './html.js';
 export { DEFAULT_HTTP_TIMEOUT_MS, type HttpOptions, MAX_RETRY_AFTER_MS } from './http.js';
+export { escapeMarkdown, renderMarkdown } from './markdown.js';
 export {
   DEFAULT_SLACK_RATE_LIMIT,
   fitSlackLimits,

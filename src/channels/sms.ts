@@ -206,7 +206,9 @@ export interface SmsChannelOptions {
   /** Cut the text to this many SMS parts (1 to 10). Default 3. See {@link fitSms}. */
   maxSegments?: number;
   /**
-   * The text to send for a message. Default its plain `text` (which starts with the subject line).
+   * The text to send for a message. Default its `short` line (for an update: the reference and
+   * the whole update), nothing more even when `maxSegments` would leave room: an SMS pages, the
+   * details are in the other channels. Return `message.text` to send the whole plain-text body.
    * A render that throws (or returns something other than a string) fails the message for good;
    * a `ChannelError` it throws is passed on as is.
    */
@@ -246,8 +248,8 @@ function detailOf(error: unknown, channel: string): string {
 /**
  * A channel that sends each message as an SMS through a Twilio-compatible API: a form POST
  * (`To`, `From`, `Body`) to `{baseUrl}/2010-04-01/Accounts/{accountSid}/Messages.json` with
- * basic auth. The body is the message's `text`, trimmed and cut to `maxSegments` parts (see
- * {@link fitSms}).
+ * basic auth. The body is the message's `short` line (or your `render`'s text; the subject when
+ * it is blank), trimmed and cut to `maxSegments` parts (see {@link fitSms}).
  *
  * Several recipients get one request each, in order. When some fail, the attempt fails after
  * the others were tried: with a retryable `ChannelError` if any failure is retryable (timeouts,
@@ -328,7 +330,7 @@ export function smsChannel(options: SmsChannelOptions): Channel {
     async send(message: RenderedMessage, ctx: SendContext) {
       let rendered: string;
       try {
-        rendered = opts.render ? opts.render(message) : message.text;
+        rendered = opts.render ? opts.render(message) : message.short;
       } catch (error) {
         throw userCodeError(name, 'render()', error);
       }

@@ -5,7 +5,7 @@ import type { Audience, TimelineEntry } from '../domain/timeline.js';
 import { withRateLimit } from '../notify/rate-limit.js';
 import type { Channel, RateLimit, RenderedMessage, SendContext } from '../ports/channel.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import type { IncidentSummary } from '../ports/store.js';
+import type { IncidentSummary, PublicTimelineEntry } from '../ports/store.js';
 import { clockOption, HTTP_OPTION_FIELDS, httpOptions, post, secretUrlOption } from './http.js';
 
 // Standard Webhooks 1.0 (https://www.standardwebhooks.com): the sender signs
@@ -145,8 +145,11 @@ export interface WebhookBody {
     text: string;
     /** The incident as it was when the event was committed. */
     incident: IncidentSummary;
-    /** The timeline entry that caused the message. */
-    entry: TimelineEntry;
+    /**
+     * The timeline entry that caused the message: the whole entry for the internal audiences, the
+     * public view (type, place, time and an update's message) for `customers` and `reporter`.
+     */
+    entry: TimelineEntry | PublicTimelineEntry;
   };
 }
 

@@ -2,6 +2,7 @@ import { ChannelError } from '../domain/errors.js';
 import type { Channel } from '../ports/channel.js';
 import type { ClaimedOutbox, IncidentStore } from '../ports/store.js';
 import { renderMessage } from './outbox.js';
+import type { MessageTemplates } from './templates.js';
 
 /** Standard Webhooks' retry schedule: waits after attempts 1, 2, ... in ms. */
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
@@ -86,11 +87,12 @@ export async function deliver(
   store: IncidentStore,
   settings: DeliverySettings,
   now: () => number,
+  templates?: MessageTemplates,
 ): Promise<DeliveryResult> {
   const attempt = message.attempts + 1;
   try {
     if (!channel) throw new ChannelError(message.channel, 'no such channel is configured', { retryable: false });
-    await channel.send(renderMessage(message), { attempt, idempotencyKey: message.id });
+    await channel.send(await renderMessage(message, templates), { attempt, idempotencyKey: message.id });
   } catch (error) {
     const retryable = ChannelError.isInstance(error) ? error.retryable : true;
     const wait = settings.retryScheduleMs[attempt - 1];

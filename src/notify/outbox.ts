@@ -1,29 +1,27 @@
 import { invalidInput } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Incident } from '../domain/incident.js';
-import type {
-  Audience,
-  NewTimelineEntry,
-  NotificationDecision,
-  TimelineEntry,
-  TimelineEntryType,
-} from '../domain/timeline.js';
+import type { NewTimelineEntry, NotificationDecision, TimelineEntry, TimelineEntryType } from '../domain/timeline.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
-import type { IncidentSummary, OutboxMessage, OutboxRecord } from '../ports/store.js';
+import type { IncidentSummary, OutboxMessage, OutboxRecord, PublicTimelineEntry } from '../ports/store.js';
 import type { NotificationConfig } from './config.js';
 import { type Contact, messageRecipient, reachableFrom } from './contacts.js';
-import { describeEntry, describeIncident } from './describe.js';
 import { checkRateLimit } from './rate-limit.js';
 import { deliveries, NOTIFYING_ENTRY_TYPES, urgencyOf } from './routing.js';
+import { type MessageTemplates, messageContent, PUBLIC_AUDIENCES } from './templates.js';
 
 /** Timeline entries that notify. */
 const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>(NOTIFYING_ENTRY_TYPES);
 
-/** Audiences outside the organisation: their messages never say who works on the incident. */
-export const PUBLIC_AUDIENCES: ReadonlySet<Audience> = new Set<Audience>(['customers', 'reporter']);
-
 /** Who a public message is from: the organisation, never a person or an internal id. */
 const PUBLIC_ACTOR = { id: 'support' } as const;
+
+/** An entry as a public message carries it: no field but its type, place and time (an update keeps its message). */
+function publicEntry(entry: TimelineEntry): PublicTimelineEntry {
+  if (entry.type === 'update_posted') return { ...entry, actor: PUBLIC_ACTOR };
+  const { type, incidentId, seq, at } = entry;
+  return { type, incidentId, seq, at, actor: PUBLIC_ACTOR };
+}
 
 function summary(incident: Incident, internal: boolean): IncidentSummary {
   const { id, number, title, status, phase, priority, major, service, environment, tenant, assignment } = incident;
@@ -91,7 +89,7 @@ export function outboxMessages(
         view = summary(incident, internal);
         views.set(internal, view);
       }
-      const about = internal ? entry : { ...entry, actor: PUBLIC_ACTOR };
+      const about = internal ? entry : publicEntry(entry);
       const contacts = recipients.map((id) => config.contacts.get(id)).filter((c) => c !== undefined);
       for (const [availableAt, group] of byReachableInstant(contacts, urgency, now)) {
         const id = ids();
@@ -139,27 +137,20 @@ export function outboxMessages(
   return result;
 }
 
-/** The default rendering: a one-line subject and a short plain-text body. */
-export function renderMessage(message: OutboxRecord): RenderedMessage {
-  const { incident, entry, event } = message.payload;
-  const what = describeEntry(entry);
-  const subject = `${describeIncident(incident)}: ${what}`;
-  const { assignment } = incident;
-  const internal = !PUBLIC_AUDIENCES.has(message.audience);
-  const lines = [
-    subject,
-    `Service: ${incident.service} (${incident.environment})${incident.tenant ? `, tenant ${incident.tenant}` : ''}`,
-    ...(internal && assignment
-      ? [`Owner: ${assignment.team ?? 'unassigned'}${assignment.assignee ? ` / ${assignment.assignee}` : ''}`]
-      : []),
-    internal ? `At: ${entry.at} by ${entry.actor.name ?? entry.actor.id}` : `At: ${entry.at}`,
-  ];
+/**
+ * Renders an outbox message for its channel: the content for its audience (the default wording,
+ * or the user's template, see {@link messageContent}) with the message's id, event and payload.
+ * Rejects with a permanent `ChannelError` when a template fails.
+ */
+export async function renderMessage(message: OutboxRecord, templates?: MessageTemplates): Promise<RenderedMessage> {
+  const { subject, text, short } = await messageContent(message, templates);
   return {
     id: message.id,
-    event,
+    event: message.payload.event,
     audience: message.audience,
     subject,
-    text: lines.join('\n'),
+    text,
+    short,
     payload: message.payload,
   };
 }

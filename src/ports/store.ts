@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { StoreError } from '../domain/errors.js';
 import type { Incident } from '../domain/incident.js';
 import type { IncidentQuerySchema } from '../domain/query.js';
-import type { Audience, TimelineEntry } from '../domain/timeline.js';
+import type { Audience, TimelineEntry, TimelineEntryOf, TimelineEntryType } from '../domain/timeline.js';
 import type { MessageRecipient } from '../notify/contacts.js';
 
 /** Names of the durable timers the lifecycle machine sets (DESIGN 5). */
@@ -29,12 +29,35 @@ export interface ClaimedTimer extends TimerRecord {
   leaseUntil: number;
 }
 
+/**
+ * The timeline entry as messages to the public audiences (`customers`, `reporter`) carry it: its
+ * type, place and time, and the actor `{ id: 'support' }`, without the entry's other fields
+ * (notes, reasons, summaries, teams, assignees, reporters). An update keeps its message, which
+ * was written for its audiences.
+ *
+ * @example
+ * ```ts
+ * const entry: PublicTimelineEntry = {
+ *   type: 'resolved', incidentId: '01J...', seq: 7, at: '2026-03-02T10:00:00.000Z', actor: { id: 'support' },
+ * };
+ * ```
+ */
+export type PublicTimelineEntry =
+  | TimelineEntryOf<'update_posted'>
+  | (Pick<TimelineEntry, 'incidentId' | 'seq' | 'at' | 'actor'> & {
+      type: Exclude<TimelineEntryType, 'update_posted'>;
+    });
+
 /** What a notification is about: a snapshot taken at commit time. */
 export interface NotificationPayload {
   /** Domain event, e.g. `incident.acknowledged`. */
   event: string;
   incident: IncidentSummary;
-  entry: TimelineEntry;
+  /**
+   * The timeline entry that caused the message: the whole entry for the internal audiences, the
+   * {@link PublicTimelineEntry} for `customers` and `reporter`.
+   */
+  entry: TimelineEntry | PublicTimelineEntry;
   /** Why this message goes to this audience on this channel; only when the kit has `routes`. */
   route?: NotificationRoute;
   /**

@@ -115,7 +115,12 @@ describe('slackChannel through a kit', () => {
     await kit.runDue();
 
     const [update] = payloads();
-    expect(update!.text).toContain('update to stakeholders: Payments recovered; monitoring.');
+    // Stakeholders get the business wording: the update in the subject and in the body.
+    expect(update!.text).toBe(`${incident.number} [P1] Checkout is down: Payments recovered; monitoring.`);
+    expect(update!.blocks![1]).toMatchObject({
+      type: 'section',
+      text: { text: expect.stringContaining('Update: Payments recovered; monitoring.\nStatus: Open') },
+    });
     expect(update!.blocks!.at(-1)).toMatchObject({
       elements: [{ text: `${incident.number} · incident.update_posted · audience: stakeholders` }],
     });

@@ -25,13 +25,15 @@ function wellFormed(text: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 }
 
-function message(text = '[P1] INC-7 Checkout is down: acknowledged\nService: shop (production)', id = 'msg_01') {
+/** A message whose `short` line (what the channel sends by default) is `short`. */
+function message(short = 'INC-7 [P1] Checkout is down: acknowledged', id = 'msg_01') {
   return {
     id,
     event: 'incident.acknowledged',
     audience: 'responders',
-    subject: '[P1] INC-7 Checkout is down: acknowledged',
-    text,
+    subject: 'INC-7 [P1] Checkout is down (active/investigating): acknowledged',
+    text: 'INC-7 [P1] Checkout is down (active/investigating): acknowledged\nService: shop (production)',
+    short,
     payload: {} as RenderedMessage['payload'],
   } satisfies RenderedMessage;
 }
@@ -49,7 +51,7 @@ function expectNoCredentials(error: unknown): void {
 }
 
 describe('smsChannel: the request', () => {
-  test('a form POST to the Messages resource with basic auth, To, From and the text as Body', async () => {
+  test('a form POST to the Messages resource with basic auth, To, From and the short line as Body', async () => {
     const peer = await sink({ status: 201, body: '{"sid":"SM1"}' });
     const channel = smsChannel(options(peer, { baseUrl: `${peer.url}/` }));
     expect(channel.name).toBe('sms');
@@ -64,7 +66,7 @@ describe('smsChannel: the request', () => {
     expect(form(request)).toEqual({
       To: R1,
       From: FROM,
-      Body: '[P1] INC-7 Checkout is down: acknowledged\nService: shop (production)',
+      Body: 'INC-7 [P1] Checkout is down: acknowledged',
     });
   });
 
@@ -76,7 +78,7 @@ describe('smsChannel: the request', () => {
     expect(form(peer.requests[0] as SinkRequest)).not.toHaveProperty('From');
   });
 
-  test('render chooses the text; blank text falls back to the subject; the body is trimmed', async () => {
+  test('render chooses the text; a blank short line falls back to the subject; the body is trimmed', async () => {
     const peer = await sink();
     const channel = smsChannel(options(peer, { name: 'pager', render: (m) => `  ${m.event} ${m.id}  ` }));
     expect(channel.name).toBe('pager');
@@ -84,7 +86,7 @@ describe('smsChannel: the request', () => {
     await smsChannel(options(peer)).send(message('   '), { attempt: 1, idempotencyKey: 'msg_02' });
     expect(peer.requests.map((r) => form(r).Body)).toEqual([
       'incident.acknowledged msg_01',
-      '[P1] INC-7 Checkout is down: acknowledged',
+      'INC-7 [P1] Checkout is down (active/investigating): acknowledged',
     ]);
   });
 
@@ -141,7 +143,7 @@ describe('smsChannel: the request', () => {
     expect(peer.requests).toHaveLength(0);
   });
 
-  test('a long text arrives cut to maxSegments, UTF-8 encoded in the form', async () => {
+  test('a long short line (an update) arrives cut to maxSegments, UTF-8 encoded in the form', async () => {
     const peer = await sink();
     const text = `Checkout 🔥 ${'down '.repeat(100)}`;
     await smsChannel(options(peer, { maxSegments: 2 })).send(message(text), { attempt: 1, idempotencyKey: 'm' });

@@ -67,6 +67,7 @@ function message(id = 'msg_01'): RenderedMessage {
     audience: 'responders',
     subject: '[P1] INC-7 Checkout is down: acknowledged',
     text: '[P1] INC-7 Checkout is down: acknowledged\nService: shop (production)',
+    short: 'INC-7 [P1] Checkout is down: acknowledged',
     payload: {
       event: 'incident.acknowledged',
       urgency: 'high',
