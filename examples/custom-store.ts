@@ -97,7 +97,7 @@ export function jsonFileStore(path?: string): JsonFileStore {
   // No method awaits before it is done and Node never interleaves two, so each check-then-write is
   // atomic and two claims never take the same row. A database needs a transaction for that.
   return {
-    contract: 'incidentkit.store/1',
+    contract: 'incidentkit.store/2',
     snapshot: () => JSON.parse(toJson(state)),
     async load(id) {
       if (corrupt.has(id)) throw corrupt.get(id);

@@ -53,6 +53,7 @@ export {
   type TriageInput,
   TriageInputSchema,
 } from './domain/commands.js';
+export type { ContactField, MessageRecipient } from './domain/contact.js';
 export { type Duration, DurationSchema, toMs } from './domain/duration.js';
 export {
   ChannelError,
@@ -132,6 +133,8 @@ export {
 export {
   type Audience,
   AudienceSchema,
+  type NotificationDecision,
+  NotificationDecisionSchema,
   type Reason,
   ReasonSchema,
   type TimelineEntry,
@@ -161,14 +164,8 @@ export {
   TIMER_NAMES,
   type TimerEvent,
 } from './lifecycle/machine.js';
-export { type NotificationConfig, type Route, type RouteInput, RouteSchema } from './notify/config.js';
-export {
-  type Contact,
-  type ContactInput,
-  ContactSchema,
-  type MessageRecipient,
-  QuietHoursSchema,
-} from './notify/contacts.js';
+export { type Route, type RouteInput, RouteSchema } from './notify/config.js';
+export { type ContactInput, ContactSchema, QuietHoursSchema } from './notify/contacts.js';
 export { describeEntry, describeIncident, formatTimeline } from './notify/describe.js';
 export { DEFAULT_RETRY_JITTER, DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
 export { NOTIFYING_ENTRY_TYPES } from './notify/routing.js';
@@ -213,6 +210,7 @@ export type {
   TimerName,
   TimerRecord,
 } from './ports/store.js';
+export { STORE_CONTRACT } from './ports/store.js';
 export {
   CONDITION_FIELDS,
   type Condition,

@@ -149,7 +149,6 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
   const config = resolveOptions(options);
   const { store, clock, priority, channels, ids, logger, environments, numberPrefix } = config;
   const settings = config.lifecycle;
-  const channelNames = [...channels.keys()];
   const customSchema = config.custom;
   const emitter = new EventEmitter();
 
@@ -178,7 +177,7 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
     const { outbox, decisions } = outboxMessages(
       decision.incident,
       decision.entries,
-      channelNames,
+      channels,
       ids,
       now,
       config.notifications,

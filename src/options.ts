@@ -5,7 +5,7 @@ import { DurationSchema } from './domain/duration.js';
 /** A duration of at least a second: shorter repeating timers would spin the worker. */
 const TimerDurationSchema = DurationSchema.pipe(z.number().min(1_000, 'Must be at least 1 second (PT1S)'));
 
-import { customIssue, parseInput, ValidationError } from './domain/errors.js';
+import { customIssue, invalidInput, parseInput, ValidationError } from './domain/errors.js';
 import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
 import { type CustomFields, DEFAULT_ENVIRONMENTS, type Priority } from './domain/incident.js';
 import type { LifecycleSettings } from './lifecycle/snapshot.js';
@@ -17,7 +17,7 @@ import { type MessageTemplates, resolveTemplates } from './notify/templates.js';
 import type { Channel } from './ports/channel.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import { type Logger, silentLogger } from './ports/logger.js';
-import type { IncidentStore } from './ports/store.js';
+import { type IncidentStore, STORE_CONTRACT } from './ports/store.js';
 import { createPriorityEngine } from './priority/engine.js';
 import type { PriorityPolicyConfig } from './priority/policy.js';
 import type { PriorityPolicy } from './priority/types.js';
@@ -146,6 +146,17 @@ export interface KitConfig {
   custom: z.ZodType<Record<string, unknown>>;
 }
 
+/** A store must speak this version of the port: an older adapter would mishandle what it lacks. */
+function checkStore(store: IncidentStore | undefined): IncidentStore | undefined {
+  const contract: unknown = store?.contract;
+  if (store === undefined || contract === STORE_CONTRACT) return store;
+  throw invalidInput(
+    'createIncidentKit options',
+    ['store', 'contract'],
+    `The store implements ${typeof contract === 'string' ? `"${contract}"` : 'no known contract'}; this incidentkit needs "${STORE_CONTRACT}" (outbox lanes and the deferred outcome; see docs/storage-adapters.md)`,
+  );
+}
+
 /** Applies defaults to the kit's options; throws `ValidationError` for bad ones. */
 export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefined>): KitConfig {
   const clock = options.clock ?? systemClock();
@@ -155,7 +166,7 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
   const environments: ReadonlySet<string> = new Set(options.environments ?? DEFAULT_ENVIRONMENTS);
   const channels = channelMap(options.channels);
   return {
-    store: options.store ?? memoryStore(),
+    store: checkStore(options.store) ?? memoryStore(),
     clock,
     priority: resolvePriority(options.priority, environments),
     sla: resolveSla(options.sla),

@@ -467,6 +467,8 @@ export function emailChannel(options: EmailChannelOptions): Channel {
   return {
     name,
     ...withRateLimit(options.rateLimit),
+    // Without recipients of its own, it reaches the contacts a route names.
+    ...(fixedTo || recipients ? {} : { contacts: 'email' as const }),
     async send(message: RenderedMessage) {
       let returned: unknown;
       let content: EmailContent = {};

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { E164 } from '../domain/contact.js';
 import { ChannelError, ValidationError } from '../domain/errors.js';
-import { E164 } from '../notify/contacts.js';
 import { withRateLimit } from '../notify/rate-limit.js';
 import type { Channel, RateLimit, RenderedMessage, SendContext } from '../ports/channel.js';
 import type { Clock } from '../ports/clock.js';
@@ -327,6 +327,8 @@ export function smsChannel(options: SmsChannelOptions): Channel {
   return {
     name,
     ...withRateLimit(opts.rateLimit),
+    // Without recipients of its own, it reaches the contacts a route names.
+    ...(fixed ? {} : { contacts: 'phone' as const }),
     async send(message: RenderedMessage, ctx: SendContext) {
       let rendered: string;
       try {

@@ -1,11 +1,8 @@
 import { z } from 'zod';
+import { BARE_EMAIL, E164, type MessageRecipient } from '../domain/contact.js';
 import { customIssue, ValidationError } from '../domain/errors.js';
 import { addBusinessTime, type Calendar, defineCalendar, WEEKDAYS, type Weekday } from '../sla/calendar.js';
 
-/** One mailbox, bare: `name@example.com` (no display name, list, comment or control character). */
-const EMAIL = /^[^\s@,;:<>()"[\]\\]+@[^\s@,;:<>()"[\]\\]+\.[^\s@,;:<>()"[\]\\]+$/;
-/** An E.164 phone number: `+` and up to 15 digits. */
-export const E164 = /^\+[1-9]\d{1,14}$/;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /**
@@ -25,7 +22,7 @@ export const ContactSchema = z.strictObject({
   /** Shown in messages and explanations. Default: the contact's id. */
   name: z.string().trim().min(1).max(200).optional(),
   /** Used by `emailChannel` when the channel has no `to` or `recipients` of its own. */
-  email: z.string().trim().max(320).regex(EMAIL, 'Must be one bare address, e.g. ana@example.com').optional(),
+  email: z.string().trim().max(320).regex(BARE_EMAIL, 'Must be one bare address, e.g. ana@example.com').optional(),
   /** Used by `smsChannel` when the channel has no `to` or `recipients` of its own. E.164. */
   phone: z.string().regex(E164, 'Must be an E.164 number, e.g. +14155550100').optional(),
   /** IANA time zone of `quietHours`. Default `UTC`. */
@@ -44,14 +41,6 @@ export interface Contact {
   phone?: string;
   /** When low-urgency messages may reach the contact; absent: always. */
   reachable?: Calendar;
-}
-
-/** A recipient as an outbox message records it: what a channel needs to reach the contact. */
-export interface MessageRecipient {
-  id: string;
-  name?: string;
-  email?: string;
-  phone?: string;
 }
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));

@@ -1,4 +1,5 @@
 import { ChannelError } from '../domain/errors.js';
+import { fnv1a } from '../domain/hash.js';
 import type { Channel } from '../ports/channel.js';
 import type { ClaimedOutbox, IncidentStore } from '../ports/store.js';
 import { renderMessage } from './outbox.js';
@@ -53,12 +54,7 @@ function retryAfterOf(error: unknown): number {
  * different messages spread out.
  */
 function unitHash(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) / 0x1_0000_0000;
+  return fnv1a(text) / 0x1_0000_0000;
 }
 
 /**

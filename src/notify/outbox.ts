@@ -1,13 +1,20 @@
 import { invalidInput } from '../domain/errors.js';
+import { fnv1a } from '../domain/hash.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Incident } from '../domain/incident.js';
 import type { NewTimelineEntry, NotificationDecision, TimelineEntry, TimelineEntryType } from '../domain/timeline.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
-import type { IncidentSummary, OutboxMessage, OutboxRecord, PublicTimelineEntry } from '../ports/store.js';
+import type {
+  IncidentSummary,
+  NotificationPayload,
+  OutboxMessage,
+  OutboxRecord,
+  PublicTimelineEntry,
+} from '../ports/store.js';
 import type { NotificationConfig } from './config.js';
 import { type Contact, messageRecipient, reachableFrom } from './contacts.js';
 import { checkRateLimit } from './rate-limit.js';
-import { deliveries, NOTIFYING_ENTRY_TYPES, urgencyOf } from './routing.js';
+import { deliveries, NOTIFYING_ENTRY_TYPES, type Urgency, urgencyOf } from './routing.js';
 import { type MessageTemplates, messageContent, PUBLIC_AUDIENCES } from './templates.js';
 
 /** Timeline entries that notify. */
@@ -17,7 +24,7 @@ const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>(NOT
 const PUBLIC_ACTOR = { id: 'support' } as const;
 
 /** An entry as a public message carries it: no field but its type, place and time (an update keeps its message). */
-function publicEntry(entry: TimelineEntry): PublicTimelineEntry {
+function publicEntry(entry: TimelineEntry | PublicTimelineEntry): PublicTimelineEntry {
   if (entry.type === 'update_posted') return { ...entry, actor: PUBLIC_ACTOR };
   const { type, incidentId, seq, at } = entry;
   return { type, incidentId, seq, at, actor: PUBLIC_ACTOR };
@@ -47,51 +54,79 @@ export interface Notifications {
   decisions: NewTimelineEntry[];
 }
 
-/** Recipients grouped by the instant a message may reach them, earliest first. */
-function byReachableInstant(contacts: readonly Contact[], urgency: 'high' | 'low', now: number): [number, Contact[]][] {
-  if (contacts.length === 0 || urgency === 'high') return [[now, [...contacts]]];
+/** One message of a delivery: the recipients it addresses and the instant it is due. */
+interface Sending {
+  at: number;
+  group: Contact[];
+}
+
+/**
+ * How one delivery's recipients are sent. A channel that addresses contacts (`channel.contacts`)
+ * gets one message per group of recipients reachable at the same instant (low urgency: after
+ * their quiet hours), and, for the public audiences, one message per recipient, so that no
+ * customer sees another's address. Any other channel gets one message, at once.
+ */
+function sendings(
+  contacts: Contact[],
+  addresses: boolean,
+  isPublic: boolean,
+  urgency: Urgency,
+  now: number,
+): Sending[] {
+  if (!addresses || contacts.length <= 1 || (urgency === 'high' && !isPublic)) {
+    const at = addresses && urgency === 'low' && contacts[0] !== undefined ? reachableFrom(contacts[0], now) : now;
+    return [{ at, group: contacts }];
+  }
+  const at = (contact: Contact) => (urgency === 'high' ? now : reachableFrom(contact, now));
+  if (isPublic) return contacts.map((contact) => ({ at: at(contact), group: [contact] }));
   const groups = new Map<number, Contact[]>();
   for (const contact of contacts) {
-    const at = reachableFrom(contact, now);
-    groups.set(at, [...(groups.get(at) ?? []), contact]);
+    const due = at(contact);
+    groups.set(due, [...(groups.get(due) ?? []), contact]);
   }
-  return [...groups].sort(([a], [b]) => a - b);
+  return [...groups].sort(([a], [b]) => a - b).map(([due, group]) => ({ at: due, group }));
+}
+
+/** The outbox lane of messages held for `group`: short and fixed-length, whatever the ids. */
+function quietLane(group: readonly Contact[]): string {
+  return `quiet:${fnv1a(group.map((c) => c.id).join('\u0000')).toString(36)}`;
 }
 
 /**
  * Notification intents of a commit: outbox messages per notifying entry, audience and channel,
  * in timeline order. Without routes every channel receives every message; with them,
- * {@link deliveries} decides, each message carries its `route` explanation, one message goes to
- * each group of recipients that may be reached at the same instant (low-urgency messages wait
- * for quiet hours to end), and each entry's decisions are recorded in a `notified` entry.
+ * {@link deliveries} decides, each internal message carries its `route` explanation, messages to
+ * channels that address contacts are split per {@link sendings}, and each entry's decisions are
+ * recorded in a `notified` entry.
  */
 export function outboxMessages(
   incident: Incident,
   entries: readonly TimelineEntry[],
-  channels: readonly string[],
+  channels: ReadonlyMap<string, Channel>,
   ids: IdGenerator,
   now: number,
   config: NotificationConfig,
 ): Notifications {
   const result: Notifications = { outbox: [], decisions: [] };
-  if (channels.length === 0) return result;
+  if (channels.size === 0) return result;
+  const names = [...channels.keys()];
   // One summary per view, shared by the commit's messages.
   const views = new Map<boolean, IncidentSummary>();
+  const viewOf = (internal: boolean) => {
+    const view = views.get(internal) ?? summary(incident, internal);
+    views.set(internal, view);
+    return view;
+  };
   const urgency = urgencyOf(incident, config.highUrgencyFrom);
   for (const entry of entries) {
     if (!NOTIFYING.has(entry.type)) continue;
-    const routed = deliveries(incident, entry, channels, config.routes);
+    const routed = deliveries(incident, entry, names, config.routes);
     const decisions: NotificationDecision[] = [];
     for (const { audience, channel, route, recipients } of routed.deliveries) {
-      const internal = !PUBLIC_AUDIENCES.has(audience);
-      let view = views.get(internal);
-      if (view === undefined) {
-        view = summary(incident, internal);
-        views.set(internal, view);
-      }
-      const about = internal ? entry : publicEntry(entry);
+      const isPublic = PUBLIC_AUDIENCES.has(audience);
       const contacts = recipients.map((id) => config.contacts.get(id)).filter((c) => c !== undefined);
-      for (const [availableAt, group] of byReachableInstant(contacts, urgency, now)) {
+      const addresses = channels.get(channel)?.contacts !== undefined;
+      for (const { at, group } of sendings(contacts, addresses, isPublic, urgency, now)) {
         const id = ids();
         result.outbox.push({
           id,
@@ -100,16 +135,17 @@ export function outboxMessages(
           audience,
           payload: {
             event: `incident.${entry.type}`,
-            incident: view,
-            entry: about,
+            incident: viewOf(!isPublic),
+            entry: isPublic ? publicEntry(entry) : entry,
             urgency,
             ...(group.length === 0 ? {} : { recipients: group.map(messageRecipient) }),
-            ...(route === undefined ? {} : { route }),
+            // Route names and reasons are configuration: internal.
+            ...(route === undefined || isPublic ? {} : { route }),
           },
           createdAt: now,
-          availableAt,
+          availableAt: at,
           // Held messages queue apart, per recipient group: they must not hold up the others.
-          ...(availableAt > now ? { lane: `quiet:${group.map((c) => c.id).join(',')}` } : {}),
+          ...(at > now ? { lane: quietLane(group) } : {}),
         });
         if (route === undefined) continue;
         decisions.push({
@@ -120,7 +156,7 @@ export function outboxMessages(
           routes: route.names,
           reason: route.reason,
           urgency,
-          ...(availableAt > now ? { heldUntil: new Date(availableAt).toISOString() } : {}),
+          ...(at > now ? { heldUntil: new Date(at).toISOString() } : {}),
         });
       }
     }
@@ -143,7 +179,10 @@ export function outboxMessages(
  * Rejects with a permanent `ChannelError` when a template fails.
  */
 export async function renderMessage(message: OutboxRecord, templates?: MessageTemplates): Promise<RenderedMessage> {
-  const { subject, text, short } = await messageContent(message, templates);
+  const safe = PUBLIC_AUDIENCES.has(message.audience)
+    ? { ...message, payload: publicPayload(message.payload) }
+    : message;
+  const { subject, text, short } = await messageContent(safe, templates);
   return {
     id: message.id,
     event: message.payload.event,
@@ -151,8 +190,18 @@ export async function renderMessage(message: OutboxRecord, templates?: MessageTe
     subject,
     text,
     short,
-    payload: message.payload,
+    payload: safe.payload,
   };
+}
+
+/**
+ * A public audience's payload as it must be, whatever the store holds: messages queued by an
+ * earlier version may carry the whole entry, the assignment or the route.
+ */
+function publicPayload(payload: NotificationPayload): NotificationPayload {
+  const { route: _route, incident, entry, ...rest } = payload;
+  const { assignment: _assignment, ...view } = incident;
+  return { ...rest, urgency: rest.urgency ?? 'high', incident: view, entry: publicEntry(entry) };
 }
 
 /** Channels by name, from the kit's `channels` option; `ValidationError` for a bad `rateLimit`. */

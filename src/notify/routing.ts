@@ -151,11 +151,14 @@ export function deliveries(
   return { deliveries: out, unrouted };
 }
 
+/** How urgent a message is: `high` ones go at once; `low` ones wait for quiet hours to end. */
+export type Urgency = 'high' | 'low';
+
 /**
  * Whether messages about `incident` are high-urgency (they ignore quiet hours): major, untriaged,
  * or of priority `highFrom` or a more urgent one.
  */
-export function urgencyOf(incident: Incident, highFrom: Priority): 'high' | 'low' {
+export function urgencyOf(incident: Incident, highFrom: Priority): Urgency {
   const { priority } = incident;
   if (incident.major || priority === null) return 'high';
   return PRIORITY_ORDER.indexOf(priority) <= PRIORITY_ORDER.indexOf(highFrom) ? 'high' : 'low';

@@ -1,3 +1,4 @@
+import type { ContactField } from '../domain/contact.js';
 import type { Audience } from '../domain/timeline.js';
 import type { NotificationPayload } from './store.js';
 
@@ -66,5 +67,13 @@ export interface Channel {
    * Checked when the kit is created (`ValidationError` for a bad one).
    */
   readonly rateLimit?: RateLimit;
+  /**
+   * The contact field this channel sends to (`email`, `phone`), when it reaches the people a
+   * route names (`payload.recipients`) rather than a place (a Slack channel, a webhook). The kit
+   * then splits a message per group of recipients that may be reached at the same instant,
+   * holds low-urgency ones for quiet hours, and sends each public-audience recipient a message of
+   * their own. Absent: one message with every recipient, sent at once.
+   */
+  readonly contacts?: ContactField;
   send(message: RenderedMessage, ctx: SendContext): Promise<void>;
 }

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
+import type { MessageRecipient } from '../domain/contact.js';
 import type { StoreError } from '../domain/errors.js';
 import type { Incident } from '../domain/incident.js';
 import type { IncidentQuerySchema } from '../domain/query.js';
 import type { Audience, TimelineEntry, TimelineEntryOf, TimelineEntryType } from '../domain/timeline.js';
-import type { MessageRecipient } from '../notify/contacts.js';
 
 /** Names of the durable timers the lifecycle machine sets (DESIGN 5). */
 export type TimerName =
@@ -194,13 +194,21 @@ export interface ClaimOptions {
   owner: string;
 }
 
+/** The version of the {@link IncidentStore} port this incidentkit speaks. */
+export const STORE_CONTRACT = 'incidentkit.store/2';
+
 /**
  * The persistence port (DESIGN 7). Implement it for your database and prove it with
  * `runStoreConformance()` from `incidentkit/testing`. Every method that returns stored data
  * returns copies: mutating them changes nothing stored.
  */
 export interface IncidentStore {
-  readonly contract: 'incidentkit.store/1';
+  /**
+   * The version of this port the store implements. Version 2 added outbox lanes
+   * (`OutboxMessage.lane`) and the `deferred` outcome of `settleOutbox`; `createIncidentKit()`
+   * refuses a store of another version.
+   */
+  readonly contract: typeof STORE_CONTRACT;
   /**
    * The incident, or null. A stored record that cannot be read (invalid JSON, a record that fails
    * the schema) throws a `StoreError` whose `incidentId` names it.

@@ -221,7 +221,7 @@ export function memoryStore(_options: MemoryStoreOptions = {}): IncidentStore {
   }
 
   return {
-    contract: 'incidentkit.store/1',
+    contract: 'incidentkit.store/2',
 
     async load(id) {
       const slot = incidents.get(id);

@@ -1,3 +1,4 @@
+import type { ContactField } from '../domain/contact.js';
 import { ChannelError } from '../domain/errors.js';
 import type { Channel, RateLimit, RenderedMessage, SendContext } from '../ports/channel.js';
 
@@ -11,6 +12,12 @@ export interface RecordedCall {
 export interface RecordingChannelOptions {
   /** The channel's rate limit, to test pacing (see {@link RateLimit}). Default none. */
   rateLimit?: RateLimit;
+  /**
+   * The contact field it sends to, as `emailChannel` without recipients of its own does
+   * (`'email'`): messages are then split per recipient group and held for quiet hours (see
+   * {@link Channel.contacts}). Default none: a channel that posts to a place.
+   */
+  contacts?: ContactField;
 }
 
 /**
@@ -27,11 +34,14 @@ export class RecordingChannel implements Channel {
   readonly calls: RecordedCall[] = [];
   /** The rate limit given to the constructor, if any. */
   readonly rateLimit?: RateLimit;
+  /** The contact field given to the constructor, if any. */
+  readonly contacts?: ContactField;
   #failures: { remaining: number; retryable: boolean; retryAfterMs?: number } = { remaining: 0, retryable: true };
 
   constructor(name = 'recording', options: RecordingChannelOptions = {}) {
     this.name = name;
     if (options.rateLimit !== undefined) this.rateLimit = options.rateLimit;
+    if (options.contacts !== undefined) this.contacts = options.contacts;
   }
 
   async send(message: RenderedMessage, context: SendContext): Promise<void> {

@@ -4,6 +4,8 @@ import {
   createIncidentKit,
   formatTimeline,
   type IncidentKitOptions,
+  type IncidentStore,
+  memoryStore,
   type RouteInput,
   type TimelineEntryOf,
   ValidationError,
@@ -34,7 +36,7 @@ const CONTACTS: Record<string, ContactInput> = {
 function setup(routes: RouteInput[] | undefined, options: Partial<IncidentKitOptions> = {}, at = BERLIN_NIGHT) {
   const clock = new FakeClock(at);
   const slack = new RecordingChannel('slack');
-  const email = new RecordingChannel('email');
+  const email = new RecordingChannel('email', { contacts: 'email' });
   const kit = createIncidentKit({
     clock,
     channels: [slack, email],
@@ -375,5 +377,109 @@ describe('email and SMS reach the contacts a route names', () => {
     expect(ValidationError.isInstance(error) && error.issues[0]?.message).toBe(
       'Give at most one of `to` and `recipients`',
     );
+  });
+});
+
+describe('which channels split and hold', () => {
+  const night = (
+    routes: RouteInput[],
+    channels: RecordingChannel[],
+    contacts: Record<string, ContactInput> = CONTACTS,
+  ) => createIncidentKit({ clock: new FakeClock(BERLIN_NIGHT), channels, contacts, routes });
+
+  test('a channel that posts to a place gets one message at once, whoever the routes name', async () => {
+    const slack = new RecordingChannel('slack');
+    const kit = night(
+      [
+        { name: 'team-room', audience: 'responders', channels: ['slack'] },
+        { name: 'bo', audience: 'responders', channels: ['slack'], recipients: ['ana', 'bo'] },
+      ],
+      [slack],
+    );
+    const { id } = await kit.report(P4);
+    const outbox = await kit.store.outbox(id);
+    expect(outbox.map((m) => [m.availableAt, m.lane, m.payload.recipients?.map((r) => r.id)])).toEqual([
+      [Date.parse(BERLIN_NIGHT), undefined, ['ana', 'bo']],
+      [Date.parse(BERLIN_NIGHT), undefined, ['ana', 'bo']],
+    ]);
+    await kit.runDue();
+    expect(slack.messages).toHaveLength(2);
+  });
+
+  test('held lanes stay short whatever the contact ids', async () => {
+    const contacts = Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [
+        `engineer-with-a-rather-long-identifier-${String(i).padStart(2, '0')}`,
+        { email: `e${i}@example.com`, timeZone: 'Europe/Berlin', quietHours: { start: '22:00', end: '07:00' } },
+      ]),
+    );
+    const email = new RecordingChannel('email', { contacts: 'email' });
+    const kit = night(
+      [{ audience: 'responders', channels: ['email'], recipients: Object.keys(contacts) }],
+      [email],
+      contacts,
+    );
+    const { id } = await kit.report(P4);
+    const [message] = await kit.store.outbox(id);
+    expect(message?.availableAt).toBe(BERLIN_MORNING);
+    expect(message?.payload.recipients).toHaveLength(20);
+    expect(message?.lane).toMatch(/^quiet:[0-9a-z]{1,7}$/);
+  });
+
+  test('each customer gets a message of their own: nobody sees another customer', async () => {
+    const email = new RecordingChannel('email', { contacts: 'email' });
+    const kit = night([{ audience: 'customers', channels: ['email'], recipients: ['ana', 'bo'] }], [email]);
+    const { id } = await kit.report(TRIAGED_REPORT);
+    await kit.postUpdate(id, { audience: 'customers', message: 'We are on it' });
+    await kit.runDue();
+    expect(email.messages.map((m) => m.payload.recipients?.map((r) => r.id))).toEqual([['ana'], ['bo']]);
+    expect(email.messages.every((m) => m.payload.route === undefined)).toBe(true);
+  });
+});
+
+describe('stores and stored messages', () => {
+  test('a store of another port version is refused', () => {
+    const store = { ...memoryStore(), contract: 'incidentkit.store/1' } as unknown as IncidentStore;
+    expect(() => createIncidentKit({ store })).toThrow(/needs "incidentkit.store\/2"/);
+  });
+
+  test('a public message stored with internal fields is delivered in the public view', async () => {
+    const status = new RecordingChannel('status');
+    const clock = new FakeClock();
+    const kit = createIncidentKit({ clock, channels: [status] });
+    const incident = await kit.report(TRIAGED_REPORT);
+    await kit.runDue();
+    // As an earlier version queued it: the whole entry, the assignment and a route.
+    const entry = { ...(await kit.timeline(incident.id))[0]!, type: 'acknowledged', note: 'SECRET note' };
+    await kit.store.commit({
+      incident: { ...incident, version: incident.version + 1 },
+      expectedVersion: incident.version,
+      entries: [],
+      timers: { set: [], cancel: [] },
+      outbox: [
+        {
+          id: 'm-old',
+          incidentId: incident.id,
+          channel: 'status',
+          audience: 'customers',
+          payload: {
+            event: 'incident.acknowledged',
+            incident: { ...incident, assignment: { ...incident.assignment, assignee: 'SECRET assignee' } },
+            entry,
+            route: { names: ['SECRET route'], reason: 'SECRET' },
+          } as never,
+          createdAt: clock.now(),
+          availableAt: clock.now(),
+        },
+      ],
+    });
+    await kit.runDue();
+    const message = status.messages.find((m) => m.id === 'm-old');
+    expect(message).toBeDefined();
+    expect(JSON.stringify(message)).not.toContain('SECRET');
+    expect(message?.payload).toMatchObject({
+      urgency: 'high',
+      entry: { type: 'acknowledged', actor: { id: 'support' } },
+    });
   });
 });

@@ -186,9 +186,11 @@ describe('audience routes', () => {
     const [message] = status.messages;
     expect(message?.payload.incident.assignment).toBeUndefined();
     expect(message?.payload.entry.actor).toEqual({ id: 'support' });
-    expect(message?.payload.route).toEqual({
-      names: ['status-page'],
-      reason: 'route "status-page": audience customers',
+    // Route names and reasons are configuration: public messages do not carry them.
+    expect(message?.payload.route).toBeUndefined();
+    expect((await kit.timeline(id)).at(-1)).toMatchObject({
+      type: 'notified',
+      deliveries: [{ routes: ['status-page'], reason: 'route "status-page": audience customers' }],
     });
     expect(await sent()).toEqual({ slack: [], email: [], status: ['incident.update_posted customers'] });
   });

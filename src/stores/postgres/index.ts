@@ -299,7 +299,7 @@ export function postgresStore(pool: PgPoolLike, options: PostgresStoreOptions = 
   }
 
   return {
-    contract: 'incidentkit.store/1',
+    contract: 'incidentkit.store/2',
     schema,
     ready,
 

@@ -198,7 +198,7 @@ function commitIn(stmts: Statements, change: Commit): void {
 
 function storeOver(t: ReturnType<typeof sqliteTables>, sql: () => ReturnType<typeof prepareAll>): IncidentStore {
   return {
-    contract: 'incidentkit.store/1',
+    contract: 'incidentkit.store/2',
 
     async load(id) {
       const row = guard('load', () => sql().stmts.load.get(id) as { record: unknown } | undefined);

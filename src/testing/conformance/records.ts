@@ -38,7 +38,7 @@ export const recordChecks: Check[] = [
   [
     'declares the store contract',
     async ({ store }) => {
-      assert.equal(store.contract, 'incidentkit.store/1');
+      assert.equal(store.contract, 'incidentkit.store/2');
     },
   ],
   [
