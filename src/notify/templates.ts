@@ -165,12 +165,13 @@ function oneLine(text: string): string {
   return text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim();
 }
 
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /** At most `max` graphemes, ending in `...` when cut. */
 function clip(text: string, max: number): string {
-  const graphemes = Array.from(
-    new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text),
-    (s) => s.segment,
-  );
+  // A string of at most `max` UTF-16 units has at most `max` graphemes: no need to segment it.
+  if (text.length <= max) return text;
+  const graphemes = Array.from(GRAPHEMES.segment(text), (s) => s.segment);
   return graphemes.length <= max
     ? text
     : `${graphemes
