@@ -178,6 +178,15 @@ export type {
   TemplateEvent,
   TemplateMessage,
 } from './notify/templates.js';
+export type { OncallOptions } from './oncall/config.js';
+export {
+  defineEscalationPolicy,
+  type EscalationPolicy,
+  type EscalationPolicyConfig,
+  EscalationPolicyConfigSchema,
+  type EscalationTarget,
+  EscalationTargetSchema,
+} from './oncall/policy.js';
 export {
   type CustomInputOf,
   type CustomOf,

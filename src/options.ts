@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import type { ReportInput } from './domain/commands.js';
-import { DurationSchema } from './domain/duration.js';
-
-/** A duration of at least a second: shorter repeating timers would spin the worker. */
-const TimerDurationSchema = DurationSchema.pipe(z.number().min(1_000, 'Must be at least 1 second (PT1S)'));
+import { DurationSchema, TimerDurationSchema } from './domain/duration.js';
 
 import { customIssue, invalidInput, parseInput, ValidationError } from './domain/errors.js';
 import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
@@ -14,6 +11,7 @@ import type { ContactInput } from './notify/contacts.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, type DeliverySettings } from './notify/dispatcher.js';
 import { channelMap } from './notify/outbox.js';
 import { type MessageTemplates, resolveTemplates } from './notify/templates.js';
+import { type OncallOptions, resolveOncall } from './oncall/config.js';
 import type { Channel } from './ports/channel.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import { type Logger, silentLogger } from './ports/logger.js';
@@ -99,6 +97,11 @@ export interface IncidentKitOptions<S extends CustomSchema | undefined = undefin
    * `['*'][audience]`, `['*']['*']`. Omitted: the default wording for each audience.
    */
   templates?: MessageTemplates;
+  /**
+   * On-call: escalation policies (who is paged first, how long each level has, who comes next),
+   * chosen per incident by service, tenant, environment and priority.
+   */
+  oncall?: OncallOptions;
   /** Zod object schema of your custom fields; `report()` validates `custom` against it. */
   custom?: S;
   /** Allowed environments. Default: production, staging, development, test. */
@@ -184,6 +187,7 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
       maxEscalations: lifecycle.maxEscalations,
       acknowledgementTimeoutMs: lifecycle.acknowledgementTimeout,
       communicationCadenceMs: lifecycle.communicationCadence,
+      escalation: resolveOncall(options.oncall),
     },
     delivery: {
       retryScheduleMs: delivery.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS,

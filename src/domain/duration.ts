@@ -38,3 +38,6 @@ export const DurationSchema = z.union([z.number(), z.string()]).transform((value
     return z.NEVER;
   }
 });
+
+/** A duration of at least a second: shorter repeating timers would spin the worker. */
+export const TimerDurationSchema = DurationSchema.pipe(z.number().min(1_000, 'Must be at least 1 second (PT1S)'));

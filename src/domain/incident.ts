@@ -99,12 +99,20 @@ export const EscalationStepSchema = z.object({
   reason: z.string(),
   /** True when a timer escalated, not a person. */
   automatic: z.boolean(),
+  /** The escalation policy level this step paged, when a policy chose the targets. */
+  policy: z.object({ name: z.string(), level: z.number().int().min(0) }).optional(),
+  /** The people this step paged (contact ids), when a policy chose them. */
+  targets: z.array(z.string()).optional(),
 });
 export type EscalationStep = z.infer<typeof EscalationStepSchema>;
 
 export const EscalationSchema = z.object({
   level: z.number().int().min(0),
   history: z.array(EscalationStepSchema),
+  /** The escalation policy that pages this incident, chosen when it first opens. */
+  policy: z.string().optional(),
+  /** The people the policy paged last (contact ids): routes with `escalationTargets` notify them. */
+  targets: z.array(z.string()).optional(),
 });
 
 export const SlaClockSchema = z.object({

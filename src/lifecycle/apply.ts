@@ -11,6 +11,7 @@ import {
   SYSTEM_ACTOR,
 } from '../domain/incident.js';
 import type { NewTimelineEntry } from '../domain/timeline.js';
+import type { ResolvedLevel } from '../oncall/policy.js';
 import { priorityInput } from '../priority/facts.js';
 import {
   type PriorityDecision,
@@ -30,6 +31,8 @@ export interface ApplyContext {
   facts: PriorityFacts;
   /** Communication cadence in ms, for the reminder's text. */
   communicationCadenceMs: number | undefined;
+  /** Who escalation step `count` of the incident's policy pages; absent or null: no policy. */
+  escalation?: ((incident: Incident, count: number) => ResolvedLevel | null) | undefined;
 }
 
 /** The incident after an event, and the timeline entries that record it. */
@@ -63,25 +66,32 @@ function escalate(
   const from = owner(incident.assignment);
   const vertical = input.kind === 'vertical';
   const level = vertical ? incident.escalation.level + 1 : incident.escalation.level;
+  // A vertical escalation that names nobody pages the next level of the incident's policy.
+  const paged =
+    vertical && input.team === undefined && input.assignee === undefined
+      ? (ctx.escalation?.(incident, level) ?? null)
+      : null;
+  const team = input.team ?? paged?.team ?? undefined;
+  const assignee = input.assignee ?? paged?.people[0];
   const entries: NewTimelineEntry[] = [];
   let assignment = incident.assignment;
   if (input.mode === 'swarm') {
     const supporting =
-      input.team && input.team !== assignment.team && !assignment.supporting.includes(input.team)
-        ? [...assignment.supporting, input.team]
+      team && team !== assignment.team && !assignment.supporting.includes(team)
+        ? [...assignment.supporting, team]
         : assignment.supporting;
     assignment = { ...assignment, supporting };
   } else {
     assignment = {
       ...assignment,
-      team: input.team ?? assignment.team,
+      team: team ?? assignment.team,
       tier: vertical ? (input.tier ?? Math.min(assignment.tier + 1, 10)) : assignment.tier,
-      assignee: input.assignee ?? null,
+      assignee: assignee ?? null,
     };
   }
-  if (input.assignee) {
-    const person: Participant = { id: input.assignee, name: input.assignee, role: 'responder', addedAt: ctx.at };
-    if (input.team) person.team = input.team;
+  if (assignee) {
+    const person: Participant = { id: assignee, name: assignee, role: 'responder', addedAt: ctx.at };
+    if (team) person.team = team;
     entries.push(...addParticipant(incident, person));
   }
   const step: EscalationStep = {
@@ -92,13 +102,19 @@ function escalate(
     from,
     to:
       input.mode === 'swarm'
-        ? { team: input.team ?? from.team, tier: from.tier, assignee: input.assignee ?? null }
+        ? { team: team ?? from.team, tier: from.tier, assignee: assignee ?? null }
         : owner(assignment),
     reason: input.reason,
     automatic,
+    ...(paged ? { policy: { name: paged.policy, level: paged.level }, targets: paged.people } : {}),
   };
   incident.assignment = assignment;
-  incident.escalation = { level, history: [...incident.escalation.history, step] };
+  incident.escalation = {
+    ...incident.escalation,
+    level,
+    history: [...incident.escalation.history, step],
+    ...(paged ? { targets: paged.people } : {}),
+  };
   return [{ type: 'escalated', step }, ...entries];
 }
 

@@ -7,6 +7,7 @@ import { slaTimers, updateSla } from '../sla/clocks.js';
 import type { SlaPolicy } from '../sla/policy.js';
 import { applyEvent } from './apply.js';
 import { mergeTimerEffects, type TimerEffects, timerEffects } from './effects.js';
+import { pageOnOpen, policyDelay, resolver } from './escalation.js';
 import { incidentMachine, type LifecycleEvent } from './machine.js';
 import { contextOf, type LifecycleSettings, snapshotOf, statusOf } from './snapshot.js';
 
@@ -71,11 +72,13 @@ export function decide(incident: Incident, event: LifecycleEvent, ctx: DecideCon
     priority: ctx.priority,
     facts: ctx.facts,
     communicationCadenceMs: ctx.settings.communicationCadenceMs,
+    escalation: resolver(ctx.settings.escalation, ctx.now),
   });
   if (applied.entries.length === 0) return { incident, entries: [], timers: NO_TIMERS };
-  let changed: Incident = { ...applied.incident, ...statusOf(next.value) };
-  let entries = applied.entries;
-  let timers = timerEffects(actions, incident.id, ctx.now);
+  const paged = pageOnOpen({ ...applied.incident, ...statusOf(next.value) }, ctx.settings.escalation, ctx.now);
+  let changed: Incident = paged.incident;
+  let entries = [...applied.entries, ...paged.entries];
+  let timers = policyDelay(changed, timerEffects(actions, incident.id, ctx.now), ctx.settings.escalation, ctx.now);
   if (ctx.sla) {
     // SLA clocks follow the change; their timers come from the clocks, not from the states.
     const sla = updateSla(changed, ctx.sla, ctx.now);

@@ -1,4 +1,5 @@
 import type { Incident, Phase, Status } from '../domain/incident.js';
+import { type EscalationSettings, levelAt, policyFor } from '../oncall/policy.js';
 import type { TimerName } from '../ports/store.js';
 import { incidentMachine, type LifecycleContext } from './machine.js';
 
@@ -9,6 +10,8 @@ export interface LifecycleSettings {
   maxEscalations: number;
   acknowledgementTimeoutMs: number | undefined;
   communicationCadenceMs: number | undefined;
+  /** Escalation policies (the kit's `oncall` option): they set the escalation delays and levels. */
+  escalation?: EscalationSettings | undefined;
 }
 
 /** The machine's state value for an incident's status and phase. */
@@ -37,7 +40,7 @@ function delays(settings: LifecycleSettings): Partial<Record<TimerName, number>>
 
 /** The machine context for an incident: everything the machine decides on. */
 export function contextOf(incident: Incident, settings: LifecycleSettings): LifecycleContext {
-  return {
+  const context: LifecycleContext = {
     major: incident.major,
     reviewed: incident.review !== null,
     resumeTo: incident.hold?.resumeTo ?? null,
@@ -45,6 +48,15 @@ export function contextOf(incident: Incident, settings: LifecycleSettings): Life
     maxEscalations: settings.maxEscalations,
     delays: delays(settings),
   };
+  const policy = settings.escalation && policyFor(settings.escalation, incident);
+  if (policy) {
+    // The policy decides: as many steps as it has, each level with its own delay (the delay of
+    // the level a re-armed timer is for is set by `decide()`, which knows the new level).
+    context.maxEscalations = policy.steps - 1;
+    const level = levelAt(policy, incident.escalation.level);
+    context.delays = { ...context.delays, escalation: policy.levels[level ?? 0]!.delay };
+  }
+  return context;
 }
 
 /** The machine snapshot of a stored incident. */

@@ -28,6 +28,11 @@ export const RouteSchema = z.strictObject({
    */
   recipients: NamesSchema.optional(),
   /**
+   * Also address the people the incident's escalation policy paged last (`incident.escalation.targets`:
+   * the first level when it opened, the new level after each escalation), as contacts.
+   */
+  escalationTargets: z.boolean().optional(),
+  /**
    * Timeline entry types (`reported`, `resolved`, `update_posted`, ...). Subscribes the audience
    * to these lifecycle entries (otherwise only `responders` get them) and limits the route to
    * them. Omitted: every entry that reaches the audience.

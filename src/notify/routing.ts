@@ -143,7 +143,14 @@ export function deliveries(
         audience,
         channel,
         route: { names: by.map((m) => m.label), reason: by.map((m) => m.reason).join('; ') },
-        recipients: [...new Set(by.flatMap((m) => m.route.recipients ?? []))],
+        recipients: [
+          ...new Set(
+            by.flatMap((m) => [
+              ...(m.route.recipients ?? []),
+              ...(m.route.escalationTargets ? (incident.escalation.targets ?? []) : []),
+            ]),
+          ),
+        ],
       });
     }
     if (!routed) unrouted.push(audience);

@@ -1,0 +1,66 @@
+import type { Incident } from '../domain/incident.js';
+import type { NewTimelineEntry } from '../domain/timeline.js';
+import { type EscalationSettings, levelAt, policyFor, type ResolvedLevel, resolveLevel } from '../oncall/policy.js';
+import type { TimerEffects } from './effects.js';
+
+// How escalation policies (the kit's `oncall.escalationPolicies`) join the lifecycle: the
+// machine arms and fires the `escalation` timer as always; the policy chooses its delay per
+// level and whom each step pages (apply.ts asks `resolver()` on a vertical escalation).
+
+/** Who escalation step `count` of an incident's policy pages at `now`, or null without a policy. */
+export function resolver(
+  settings: EscalationSettings | undefined,
+  now: number,
+): ((incident: Incident, count: number) => ResolvedLevel | null) | undefined {
+  if (settings === undefined) return undefined;
+  return (incident, count) => {
+    const policy = policyFor(settings, incident);
+    return policy ? resolveLevel(policy, count, incident, now, settings.onCall) : null;
+  };
+}
+
+/**
+ * An incident that opens for the first time is paged by the first level of its policy: the
+ * policy is recorded on it, the people paged become its escalation targets, and, unless someone
+ * is assigned already, the level's team and first person its owners (an `assigned` entry).
+ */
+export function pageOnOpen(
+  incident: Incident,
+  settings: EscalationSettings | undefined,
+  now: number,
+): { incident: Incident; entries: NewTimelineEntry[] } {
+  if (settings === undefined || incident.status !== 'open' || incident.escalation.policy !== undefined) {
+    return { incident, entries: [] };
+  }
+  const policy = policyFor(settings, incident);
+  const paged = policy && resolveLevel(policy, incident.escalation.level, incident, now, settings.onCall);
+  if (!policy || !paged) return { incident, entries: [] };
+  const escalation = { ...incident.escalation, policy: policy.name, targets: paged.people };
+  const before = incident.assignment;
+  if (before.assignee !== null || (paged.team === null && paged.people.length === 0)) {
+    return { incident: { ...incident, escalation }, entries: [] };
+  }
+  const assignment = { ...before, team: paged.team ?? before.team, assignee: paged.people[0] ?? null };
+  const ref = (a: typeof before) => ({ team: a.team, tier: a.tier, assignee: a.assignee });
+  return {
+    incident: { ...incident, escalation, assignment },
+    entries: [{ type: 'assigned', from: ref(before), to: ref(assignment) }],
+  };
+}
+
+/** The escalation timer a transition armed, due after the delay of the incident's current level. */
+export function policyDelay(
+  incident: Incident,
+  timers: TimerEffects,
+  settings: EscalationSettings | undefined,
+  now: number,
+): TimerEffects {
+  const policy = settings && policyFor(settings, incident);
+  const level = policy && levelAt(policy, incident.escalation.level);
+  if (!policy || level === null || level === undefined) return timers;
+  const delay = policy.levels[level]!.delay;
+  return {
+    ...timers,
+    set: timers.set.map((timer) => (timer.name === 'escalation' ? { ...timer, dueAt: now + delay } : timer)),
+  };
+}
