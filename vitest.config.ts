@@ -23,6 +23,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     // A throw-away PostgreSQL server (or INCIDENTKIT_PG_URL) for the PostgreSQL suites, see test/pg.ts.
     globalSetup: ['test/setup/postgres.ts'],
+    // No test asserts timing, but some do a lot of work (every event on six channels, thousands of
+    // property runs): on a busy 2-core runner the default 5 s fails them for nothing.
+    testTimeout: 60_000,
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
   },
 });
