@@ -11,11 +11,12 @@ import type {
   OutboxRecord,
   PublicTimelineEntry,
 } from '../ports/store.js';
+import { PUBLIC_AUDIENCES } from './audiences.js';
 import type { NotificationConfig } from './config.js';
 import { type Contact, messageRecipient, reachableFrom } from './contacts.js';
 import { checkRateLimit } from './rate-limit.js';
 import { deliveries, NOTIFYING_ENTRY_TYPES, type Urgency, urgencyOf } from './routing.js';
-import { type MessageTemplates, messageContent, PUBLIC_AUDIENCES } from './templates.js';
+import { type MessageTemplates, messageContent } from './templates.js';
 
 /** Timeline entries that notify. */
 const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>(NOTIFYING_ENTRY_TYPES);

@@ -1,0 +1,48 @@
+import { NOTIFYING_ENTRY_TYPES } from './routing.js';
+import type { NotifyingEntryType } from './templates.js';
+
+// Text helpers shared by the default wordings (wording.ts, wording-public.ts).
+
+/** Title characters a short line keeps; longer titles end in `...` (GSM-7 has no `…`). */
+export const SHORT_TITLE_MAX = 80;
+/** Characters of an update a subject keeps. */
+export const SUBJECT_UPDATE_MAX = 120;
+
+/** Line breaks (and the spaces around them) as one space. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim();
+}
+
+/** At most `max` graphemes, ending in `...` when cut. */
+export function clip(text: string, max: number): string {
+  const graphemes = Array.from(
+    new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text),
+    (s) => s.segment,
+  );
+  return graphemes.length <= max
+    ? text
+    : `${graphemes
+        .slice(0, max - 3)
+        .join('')
+        .trimEnd()}...`;
+}
+
+/** `2026-03-02T09:00:00.000Z` as `2026-03-02 09:00 UTC`. */
+export function when(at: string): string {
+  return `${at.slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function unreachable(value: never): never {
+  throw new Error(`Unexpected entry type ${String(value)}`);
+}
+
+const NOTIFYING: ReadonlySet<string> = new Set(NOTIFYING_ENTRY_TYPES);
+
+export function isNotifying(type: string): type is NotifyingEntryType {
+  return NOTIFYING.has(type);
+}
+
+/** The subject of an update: the reference and the update's first words. */
+export function updateLine(reference: string, message: string, max: number): string {
+  return `${reference}: ${clip(oneLine(message), max)}`;
+}
