@@ -3,7 +3,7 @@ import { functionOption, userCodeError } from '../channels/user-code.js';
 import { ChannelError, describeIssues, ValidationError } from '../domain/errors.js';
 import { type Audience, AudienceSchema } from '../domain/timeline.js';
 import type { NotificationPayload, OutboxRecord } from '../ports/store.js';
-import { NOTIFYING_ENTRY_TYPES } from './routing.js';
+import { NOTIFYING_ENTRY_TYPES, type NotifyingEntryType } from './routing.js';
 import { defaultContent } from './wording.js';
 
 // The kit's `templates` option: its types, its validation, and how a message's template is found
@@ -34,9 +34,6 @@ export interface MessageContent {
    */
   short: string;
 }
-
-/** Timeline entry types that notify: the values of a route's `events`, and of templates' events. */
-export type NotifyingEntryType = (typeof NOTIFYING_ENTRY_TYPES)[number];
 
 /** An event a template can be registered for: `incident.<entry type>`, e.g. `incident.resolved`. */
 export type TemplateEvent = `incident.${NotifyingEntryType}`;

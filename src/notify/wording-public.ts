@@ -1,15 +1,7 @@
 import type { IncidentSummary, NotificationPayload } from '../ports/store.js';
-import type { MessageContent, NotifyingEntryType } from './templates.js';
-import {
-  clip,
-  isNotifying,
-  oneLine,
-  SHORT_TITLE_MAX,
-  SUBJECT_UPDATE_MAX,
-  unreachable,
-  updateLine,
-  when,
-} from './wording-text.js';
+import { isNotifying, type NotifyingEntryType } from './routing.js';
+import type { MessageContent } from './templates.js';
+import { clip, oneLine, SHORT_TITLE_MAX, SUBJECT_UPDATE_MAX, unreachable, updateLine, when } from './wording-text.js';
 
 // The default wording for the public audiences (customers and the reporter): plain language
 // built from the public fields only (see wording.ts for the other audiences).

@@ -1,6 +1,3 @@
-import { NOTIFYING_ENTRY_TYPES } from './routing.js';
-import type { NotifyingEntryType } from './templates.js';
-
 // Text helpers shared by the default wordings (wording.ts, wording-public.ts).
 
 /** Title characters a short line keeps; longer titles end in `...` (GSM-7 has no `…`). */
@@ -34,12 +31,6 @@ export function when(at: string): string {
 
 export function unreachable(value: never): never {
   throw new Error(`Unexpected entry type ${String(value)}`);
-}
-
-const NOTIFYING: ReadonlySet<string> = new Set(NOTIFYING_ENTRY_TYPES);
-
-export function isNotifying(type: string): type is NotifyingEntryType {
-  return NOTIFYING.has(type);
 }
 
 /** The subject of an update: the reference and the update's first words. */

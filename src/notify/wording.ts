@@ -2,18 +2,10 @@ import type { TimelineEntry, TimelineEntryOf } from '../domain/timeline.js';
 import type { IncidentSummary, OutboxRecord } from '../ports/store.js';
 import { BUSINESS_AUDIENCES, PUBLIC_AUDIENCES } from './audiences.js';
 import { describeEntry, describeIncident } from './describe.js';
-import type { MessageContent, NotifyingEntryType } from './templates.js';
+import { isNotifying, type NotifyingEntryType } from './routing.js';
+import type { MessageContent } from './templates.js';
 import { publicContent } from './wording-public.js';
-import {
-  clip,
-  isNotifying,
-  oneLine,
-  SHORT_TITLE_MAX,
-  SUBJECT_UPDATE_MAX,
-  unreachable,
-  updateLine,
-  when,
-} from './wording-text.js';
+import { clip, oneLine, SHORT_TITLE_MAX, SUBJECT_UPDATE_MAX, unreachable, updateLine, when } from './wording-text.js';
 
 // The default wording of a message, per audience group:
 // - responders: operational, every detail (what describeEntry says, owner, actor);
