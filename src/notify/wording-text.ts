@@ -5,7 +5,13 @@ export const SHORT_TITLE_MAX = 80;
 /** Characters of an update a subject keeps. */
 export const SUBJECT_UPDATE_MAX = 120;
 
-/** Line breaks (and the spaces around them) as one space. */
+/**
+ * Line breaks (and the spaces around them) as one space. For words people read (subjects, SMS
+ * lines), so any run of breaks, U+2028 / U+2029 included, and the white space around it folds
+ * into one space. Two other `oneLine`s differ on purpose: channels/markdown.ts's keeps a
+ * subject as typed but for the CommonMark line endings, channels/email.ts's makes header values
+ * safe (every control character).
+ */
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim();
 }
