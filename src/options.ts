@@ -5,7 +5,7 @@ import { DurationSchema } from './domain/duration.js';
 /** A duration of at least a second: shorter repeating timers would spin the worker. */
 const TimerDurationSchema = DurationSchema.pipe(z.number().min(1_000, 'Must be at least 1 second (PT1S)'));
 
-import { customIssue, invalidInput, parseInput, ValidationError } from './domain/errors.js';
+import { customIssue, invalidInput, optionIssues, parseInput, ValidationError } from './domain/errors.js';
 import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
 import { type CustomFields, DEFAULT_ENVIRONMENTS, type Priority } from './domain/incident.js';
 import type { LifecycleSettings } from './lifecycle/snapshot.js';
@@ -218,15 +218,10 @@ function resolvePriority(
   priority: PriorityPolicy | PriorityPolicyConfig | undefined,
   environments: ReadonlySet<string>,
 ): PriorityPolicy {
-  const fail = (issues: z.core.$ZodIssue[]) =>
-    new ValidationError(
-      'createIncidentKit options',
-      issues.map((issue) => ({ ...issue, path: ['priority', ...issue.path] })),
-    );
   if (priority === undefined) priority = { name: 'itil' }; // the built-in policy
   if (isPolicy(priority)) {
     const result = PolicyObjectSchema.safeParse(priority);
-    if (!result.success) throw fail(result.error.issues);
+    if (!result.success) throw optionIssues('priority', result.error.issues);
     return priority;
   }
   let engine: PriorityPolicy;
@@ -234,7 +229,7 @@ function resolvePriority(
     engine = createPriorityEngine(priority);
   } catch (error) {
     if (!ValidationError.isInstance(error)) throw error;
-    throw fail(error.issues);
+    throw optionIssues('priority', error.issues);
   }
   const issues: z.core.$ZodIssue[] = [];
   (priority.matrices ?? []).forEach((matrix, i) => {
@@ -259,7 +254,7 @@ function resolvePriority(
       ),
     );
   }
-  if (issues.length > 0) throw fail(issues);
+  if (issues.length > 0) throw optionIssues('priority', issues);
   return engine;
 }
 
@@ -271,9 +266,6 @@ function resolveSla(sla: SlaPolicy | SlaPolicyConfig | undefined): SlaPolicy | u
     return defineSlaPolicy(sla as SlaPolicyConfig);
   } catch (error) {
     if (!ValidationError.isInstance(error)) throw error;
-    throw new ValidationError(
-      'createIncidentKit options',
-      error.issues.map((issue) => ({ ...issue, path: ['sla', ...issue.path] })),
-    );
+    throw optionIssues('sla', error.issues);
   }
 }

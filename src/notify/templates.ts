@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { functionOption, userCodeError } from '../channels/user-code.js';
-import { ChannelError, describeIssues, ValidationError } from '../domain/errors.js';
+import { ChannelError, describeIssues, optionIssues } from '../domain/errors.js';
 import { type Audience, AudienceSchema } from '../domain/timeline.js';
 import type { NotificationPayload, OutboxRecord } from '../ports/store.js';
 import { NOTIFYING_ENTRY_TYPES, type NotifyingEntryType } from './routing.js';
@@ -131,12 +131,7 @@ const MessageTemplatesSchema = z.strictObject(
 export function resolveTemplates(templates: MessageTemplates | undefined): MessageTemplates | undefined {
   if (templates === undefined) return undefined;
   const result = MessageTemplatesSchema.safeParse(templates);
-  if (!result.success) {
-    throw new ValidationError(
-      'createIncidentKit options',
-      result.error.issues.map((issue) => ({ ...issue, path: ['templates', ...issue.path] })),
-    );
-  }
+  if (!result.success) throw optionIssues('templates', result.error.issues);
   return result.data as MessageTemplates;
 }
 
