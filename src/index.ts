@@ -168,13 +168,12 @@ export { type Route, type RouteInput, RouteSchema } from './notify/config.js';
 export { type ContactInput, ContactSchema, QuietHoursSchema } from './notify/contacts.js';
 export { describeEntry, describeIncident, formatTimeline } from './notify/describe.js';
 export { DEFAULT_RETRY_JITTER, DEFAULT_RETRY_SCHEDULE_MS } from './notify/dispatcher.js';
-export { NOTIFYING_ENTRY_TYPES } from './notify/routing.js';
+export { NOTIFYING_ENTRY_TYPES, type NotifyingEntryType } from './notify/routing.js';
 export type {
   AudienceTemplates,
   MessageContent,
   MessageTemplate,
   MessageTemplates,
-  NotifyingEntryType,
   TemplateEvent,
   TemplateMessage,
 } from './notify/templates.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ReportInput } from './domain/commands.js';
 import { DurationSchema, TimerDurationSchema } from './domain/duration.js';
 
-import { customIssue, invalidInput, parseInput, ValidationError } from './domain/errors.js';
+import { customIssue, invalidInput, optionIssues, parseInput, ValidationError } from './domain/errors.js';
 import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
 import { type CustomFields, DEFAULT_ENVIRONMENTS, type Priority } from './domain/incident.js';
 import type { LifecycleSettings } from './lifecycle/snapshot.js';
@@ -222,15 +222,10 @@ function resolvePriority(
   priority: PriorityPolicy | PriorityPolicyConfig | undefined,
   environments: ReadonlySet<string>,
 ): PriorityPolicy {
-  const fail = (issues: z.core.$ZodIssue[]) =>
-    new ValidationError(
-      'createIncidentKit options',
-      issues.map((issue) => ({ ...issue, path: ['priority', ...issue.path] })),
-    );
   if (priority === undefined) priority = { name: 'itil' }; // the built-in policy
   if (isPolicy(priority)) {
     const result = PolicyObjectSchema.safeParse(priority);
-    if (!result.success) throw fail(result.error.issues);
+    if (!result.success) throw optionIssues('priority', result.error.issues);
     return priority;
   }
   let engine: PriorityPolicy;
@@ -238,7 +233,7 @@ function resolvePriority(
     engine = createPriorityEngine(priority);
   } catch (error) {
     if (!ValidationError.isInstance(error)) throw error;
-    throw fail(error.issues);
+    throw optionIssues('priority', error.issues);
   }
   const issues: z.core.$ZodIssue[] = [];
   (priority.matrices ?? []).forEach((matrix, i) => {
@@ -263,7 +258,7 @@ function resolvePriority(
       ),
     );
   }
-  if (issues.length > 0) throw fail(issues);
+  if (issues.length > 0) throw optionIssues('priority', issues);
   return engine;
 }
 
@@ -275,9 +270,6 @@ function resolveSla(sla: SlaPolicy | SlaPolicyConfig | undefined): SlaPolicy | u
     return defineSlaPolicy(sla as SlaPolicyConfig);
   } catch (error) {
     if (!ValidationError.isInstance(error)) throw error;
-    throw new ValidationError(
-      'createIncidentKit options',
-      error.issues.map((issue) => ({ ...issue, path: ['sla', ...issue.path] })),
-    );
+    throw optionIssues('sla', error.issues);
   }
 }

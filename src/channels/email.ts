@@ -285,7 +285,11 @@ function idLeft(id: string): string {
   );
 }
 
-/** One line, no control characters (nor U+2028 / U+2029): header values are never multi-line. */
+/**
+ * One line, no control characters (nor U+2028 / U+2029): header values are never multi-line.
+ * Stricter than the wording's and the markdown `oneLine`s, which only fold line breaks: a tab,
+ * NUL or escape character has no place in a header either.
+ */
 function oneLine(value: string): string {
   return value.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
 }

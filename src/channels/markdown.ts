@@ -35,7 +35,11 @@ export function escapeMarkdown(text: string): string {
     .replace(/^(\d+)([.)])/gm, '$1\\$2');
 }
 
-/** Line breaks (and the spaces around them) as one space. */
+/**
+ * Each line break (and the spaces and tabs around it) as one space. Only CommonMark's line
+ * endings (`\r\n`, `\r`, `\n`) would end the heading, so nothing else is touched: the subject
+ * renders as typed. (notify/wording-text.ts's `oneLine`, for the default wording, folds more.)
+ */
 function oneLine(text: string): string {
   return text.replace(/[ \t]*(?:\r\n|[\r\n])[ \t]*/g, ' ');
 }

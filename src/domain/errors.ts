@@ -168,6 +168,19 @@ export function customIssue(path: PropertyKey[], message: string, input?: unknow
   return { code: 'custom', path, message, input } as z.core.$ZodIssue;
 }
 
+/**
+ * A `ValidationError` about `createIncidentKit` options: `issues` of the kit's option `option`
+ * (a name, or a path such as `['oncall', 'escalationPolicies']`), their paths prefixed with it
+ * (e.g. `routes[2].channels[0]`).
+ */
+export function optionIssues(option: string | readonly string[], issues: readonly z.core.$ZodIssue[]): ValidationError {
+  const prefix = typeof option === 'string' ? [option] : option;
+  return new ValidationError(
+    'createIncidentKit options',
+    issues.map((issue) => ({ ...issue, path: [...prefix, ...issue.path] })),
+  );
+}
+
 /** A `ValidationError` about `what` with one custom issue at `path`. */
 export function invalidInput(what: string, path: PropertyKey[], message: string, input?: unknown): ValidationError {
   return new ValidationError(what, [customIssue(path, message, input)]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customIssue, ValidationError } from '../domain/errors.js';
+import { customIssue, optionIssues } from '../domain/errors.js';
 import { type Priority, PrioritySchema } from '../domain/incident.js';
 import { AudienceSchema } from '../domain/timeline.js';
 import type { Channel } from '../ports/channel.js';
@@ -70,13 +70,6 @@ export interface NotificationOptions {
   highUrgencyFrom?: Priority | undefined;
 }
 
-function withPath(prefix: string, issues: readonly z.core.$ZodIssue[]): ValidationError {
-  return new ValidationError(
-    'createIncidentKit options',
-    issues.map((issue) => ({ ...issue, path: [prefix, ...issue.path] })),
-  );
-}
-
 /**
  * Validates routes, contacts and urgency. Issues are reported under `routes.` (e.g.
  * `routes[2].channels[0]` for a channel the kit does not have), `contacts.` and `highUrgencyFrom`.
@@ -88,7 +81,7 @@ export function resolveNotifications(
 ): NotificationConfig {
   const contacts = resolveContacts(options.contacts);
   const urgency = PrioritySchema.default('P2').safeParse(options.highUrgencyFrom);
-  if (!urgency.success) throw withPath('highUrgencyFrom', urgency.error.issues);
+  if (!urgency.success) throw optionIssues('highUrgencyFrom', urgency.error.issues);
   return {
     routes: resolveRoutes(options.routes, channels, environments, contacts),
     contacts,
@@ -117,12 +110,12 @@ function resolveRoutes(
 ): Route[] | undefined {
   if (routes === undefined) return undefined;
   const result = z.array(RouteSchema).safeParse(routes);
-  if (!result.success) throw withPath('routes', result.error.issues);
+  if (!result.success) throw optionIssues('routes', result.error.issues);
   const issues = result.data.flatMap((route, i) => [
     ...unknownNames(route.channels, channels, (j) => [i, 'channels', j], 'channel'),
     ...unknownNames(route.environments, environments, (j) => [i, 'environments', j], 'environment'),
     ...unknownNames(route.recipients, contacts, (j) => [i, 'recipients', j], 'contact'),
   ]);
-  if (issues.length > 0) throw withPath('routes', issues);
+  if (issues.length > 0) throw optionIssues('routes', issues);
   return result.data;
 }

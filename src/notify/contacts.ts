@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BARE_EMAIL, E164, type MessageRecipient } from '../domain/contact.js';
-import { customIssue, ValidationError } from '../domain/errors.js';
+import { customIssue, optionIssues, ValidationError } from '../domain/errors.js';
 import { addBusinessTime, type Calendar, defineCalendar, WEEKDAYS, type Weekday } from '../sla/calendar.js';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -72,13 +72,8 @@ function reachableWindows(
 export function resolveContacts(contacts: Record<string, ContactInput> | undefined): Map<string, Contact> {
   const map = new Map<string, Contact>();
   if (contacts === undefined) return map;
-  const fail = (issues: z.core.$ZodIssue[]) =>
-    new ValidationError(
-      'createIncidentKit options',
-      issues.map((issue) => ({ ...issue, path: ['contacts', ...issue.path] })),
-    );
   const parsed = z.record(z.string().trim().min(1).max(200), ContactSchema).safeParse(contacts);
-  if (!parsed.success) throw fail(parsed.error.issues);
+  if (!parsed.success) throw optionIssues('contacts', parsed.error.issues);
   const issues: z.core.$ZodIssue[] = [];
   for (const [id, input] of Object.entries(parsed.data)) {
     const contact: Contact = { id, ...(input.name === undefined ? {} : { name: input.name }) };
@@ -115,7 +110,7 @@ export function resolveContacts(contacts: Record<string, ContactInput> | undefin
     }
     map.set(id, contact);
   }
-  if (issues.length > 0) throw fail(issues);
+  if (issues.length > 0) throw optionIssues('contacts', issues);
   return map;
 }
 

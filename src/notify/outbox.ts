@@ -2,7 +2,7 @@ import { invalidInput } from '../domain/errors.js';
 import { fnv1a } from '../domain/hash.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Incident } from '../domain/incident.js';
-import type { NewTimelineEntry, NotificationDecision, TimelineEntry, TimelineEntryType } from '../domain/timeline.js';
+import type { NewTimelineEntry, NotificationDecision, TimelineEntry } from '../domain/timeline.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import type {
   IncidentSummary,
@@ -11,14 +11,12 @@ import type {
   OutboxRecord,
   PublicTimelineEntry,
 } from '../ports/store.js';
+import { PUBLIC_AUDIENCES } from './audiences.js';
 import type { NotificationConfig } from './config.js';
 import { type Contact, messageRecipient, reachableFrom } from './contacts.js';
 import { checkRateLimit } from './rate-limit.js';
-import { deliveries, NOTIFYING_ENTRY_TYPES, type Urgency, urgencyOf } from './routing.js';
-import { type MessageTemplates, messageContent, PUBLIC_AUDIENCES } from './templates.js';
-
-/** Timeline entries that notify. */
-const NOTIFYING: ReadonlySet<TimelineEntryType> = new Set<TimelineEntryType>(NOTIFYING_ENTRY_TYPES);
+import { deliveries, isNotifying, type Urgency, urgencyOf } from './routing.js';
+import { type MessageTemplates, messageContent } from './templates.js';
 
 /** Who a public message is from: the organisation, never a person or an internal id. */
 const PUBLIC_ACTOR = { id: 'support' } as const;
@@ -119,7 +117,7 @@ export function outboxMessages(
   };
   const urgency = urgencyOf(incident, config.highUrgencyFrom);
   for (const entry of entries) {
-    if (!NOTIFYING.has(entry.type)) continue;
+    if (!isNotifying(entry.type)) continue;
     const routed = deliveries(incident, entry, names, config.routes);
     const decisions: NotificationDecision[] = [];
     for (const { audience, channel, route, recipients } of routed.deliveries) {

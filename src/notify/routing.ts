@@ -30,6 +30,17 @@ export const NOTIFYING_ENTRY_TYPES = [
   'communication_due',
 ] as const satisfies readonly TimelineEntryType[];
 
+/** Timeline entry types that notify: the values of a route's `events`, and of templates' events. */
+export type NotifyingEntryType = (typeof NOTIFYING_ENTRY_TYPES)[number];
+
+/** {@link NOTIFYING_ENTRY_TYPES} as a set. */
+export const NOTIFYING: ReadonlySet<string> = new Set(NOTIFYING_ENTRY_TYPES);
+
+/** Whether entries of `type` notify. */
+export function isNotifying(type: string): type is NotifyingEntryType {
+  return NOTIFYING.has(type);
+}
+
 /** Where one notification goes: an audience on a channel, and why (only when routes decided it). */
 export interface Delivery {
   audience: Audience;
@@ -65,7 +76,7 @@ export function candidateAudiences(entry: TimelineEntry, routes: readonly Route[
   if (entry.type === 'update_posted') return [...new Set(entry.audiences)];
   const audiences = new Set<Audience>(['responders']);
   for (const route of routes ?? []) {
-    if (route.events?.includes(entry.type as (typeof NOTIFYING_ENTRY_TYPES)[number])) audiences.add(route.audience);
+    if (route.events?.includes(entry.type as NotifyingEntryType)) audiences.add(route.audience);
   }
   return [...audiences];
 }
@@ -77,7 +88,7 @@ export function candidateAudiences(entry: TimelineEntry, routes: readonly Route[
 export function matchRoute(route: Route, incident: Incident, entry: TimelineEntry): string[] | null {
   const parts = [`audience ${route.audience}`];
   if (route.events !== undefined) {
-    if (!route.events.includes(entry.type as (typeof NOTIFYING_ENTRY_TYPES)[number])) return null;
+    if (!route.events.includes(entry.type as NotifyingEntryType)) return null;
     parts.push(`event ${entry.type}`);
   }
   if (route.services !== undefined) {

@@ -1,4 +1,4 @@
-import { customIssue, ValidationError } from '../domain/errors.js';
+import { customIssue, optionIssues, ValidationError } from '../domain/errors.js';
 import {
   defineEscalationPolicy,
   type EscalationPolicy,
@@ -33,11 +33,6 @@ export function resolveOncall(options: OncallOptions | undefined): EscalationSet
       return error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] }));
     }
   });
-  if (issues.length > 0) {
-    throw new ValidationError(
-      'createIncidentKit options',
-      issues.map((issue) => ({ ...issue, path: ['oncall', 'escalationPolicies', ...issue.path] })),
-    );
-  }
+  if (issues.length > 0) throw optionIssues(['oncall', 'escalationPolicies'], issues);
   return { policies, onCall: () => null };
 }
