@@ -182,6 +182,16 @@ export type {
   TemplateMessage,
 } from './notify/templates.js';
 export {
+  defineSchedule,
+  type OnCall,
+  type OnCallShift,
+  type Schedule,
+  type ScheduleConfig,
+  ScheduleConfigSchema,
+  shifts,
+  whoIsOnCall,
+} from './oncall/schedule.js';
+export {
   type CustomInputOf,
   type CustomOf,
   type CustomSchema,
