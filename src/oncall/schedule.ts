@@ -338,7 +338,9 @@ export function defineSchedule(config: ScheduleConfig): Schedule {
     const from = instantValue(o.from, ['overrides', i, 'from'], issues);
     const to = instantValue(o.to, ['overrides', i, 'to'], issues);
     if (from !== null && to !== null && to <= from) {
-      issues.push(customIssue(['overrides', i, 'to'], `Ends at ${String(o.to)}, not after its start`, o.to));
+      issues.push(
+        customIssue(['overrides', i, 'to'], `Ends at ${String(o.to)}, not after its start ${String(o.from)}`, o.to),
+      );
     }
     return { from: from ?? 0, to: to ?? 0, member: o.member };
   });
