@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { customIssue, invalidInput, parseInput, ValidationError } from '../domain/errors.js';
 import { deepFreeze } from '../domain/json.js';
 import { canonicalZone, InstantInputSchema, minutes, WEEKDAYS, WindowSchema } from '../sla/calendar.js';
+import { flattenOverrides, type OverrideTimeline, overrideAt, overridesIn } from './overrides.js';
 import {
   type CompiledLayer,
   type CompiledWindow,
@@ -137,14 +138,6 @@ export type OnCallShift = OnCall & {
   to: number;
 };
 
-/** Overrides flattened: sorted, disjoint `[from[i], to[i])` in which override `index[i]` wins. */
-interface OverrideTimeline {
-  readonly from: Float64Array;
-  readonly to: Float64Array;
-  readonly index: Int32Array;
-  readonly member: readonly string[];
-}
-
 interface Compiled {
   readonly layers: readonly CompiledLayer[];
   readonly overrides: OverrideTimeline;
@@ -234,63 +227,6 @@ function compileLayer(
 }
 
 /**
- * The overrides as sorted, disjoint pieces, each won by the latest override covering it: a sweep
- * over their ends with a max-heap of the indices in force (expired ones leave it when on top).
- */
-function flattenOverrides(spans: { from: number; to: number; member: string }[]): OverrideTimeline {
-  const points = [...new Set(spans.flatMap((s) => [s.from, s.to]))].sort((a, b) => a - b);
-  const byStart = spans.map((_, i) => i).sort((a, b) => spans[a]!.from - spans[b]!.from);
-  const heap: number[] = [];
-  const push = (x: number) => {
-    heap.push(x);
-    for (let i = heap.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]! >= heap[i]!) break;
-      [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
-      i = parent;
-    }
-  };
-  const pop = () => {
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
-    heap[0] = last;
-    for (let i = 0; ; ) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let top = i;
-      if (l < heap.length && heap[l]! > heap[top]!) top = l;
-      if (r < heap.length && heap[r]! > heap[top]!) top = r;
-      if (top === i) break;
-      [heap[top], heap[i]] = [heap[i]!, heap[top]!];
-      i = top;
-    }
-  };
-  const from: number[] = [];
-  const to: number[] = [];
-  const index: number[] = [];
-  let next = 0;
-  for (let p = 0; p + 1 < points.length; p++) {
-    const at = points[p]!;
-    while (next < byStart.length && spans[byStart[next]!]!.from <= at) push(byStart[next++]!);
-    while (heap.length > 0 && spans[heap[0]!]!.to <= at) pop();
-    const winner = heap[0];
-    if (winner === undefined) continue;
-    if (index[index.length - 1] === winner && to[to.length - 1] === at) to[to.length - 1] = points[p + 1]!;
-    else {
-      from.push(at);
-      to.push(points[p + 1]!);
-      index.push(winner);
-    }
-  }
-  return {
-    from: Float64Array.from(from),
-    to: Float64Array.from(to),
-    index: Int32Array.from(index),
-    member: spans.map((s) => s.member),
-  };
-}
-
-/**
  * Validates a schedule given as data and compiles it. Throws `ValidationError` whose issue paths
  * name the problem: `timeZone` or `layers[1].timeZone` (unknown zone, or none for the layer),
  * `layers[0].start` (not a local date-time, such as `2026-02-30T09:00`), `layers[0].end` (not
@@ -362,19 +298,6 @@ function compiledOf(schedule: Schedule): Compiled {
   return found;
 }
 
-/** The position of the flattened override piece containing `at`, or -1. */
-function overrideAt(overrides: OverrideTimeline, at: number): number {
-  let lo = 0;
-  let hi = overrides.from.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (overrides.to[mid]! <= at) lo = mid + 1;
-    else if (overrides.from[mid]! > at) hi = mid - 1;
-    else return mid;
-  }
-  return -1;
-}
-
 /**
  * Who is on call at `instant` (epoch ms or an ISO 8601 instant): the override covering it (the
  * later one where overrides overlap), else the highest layer with someone on call, else null.
@@ -408,23 +331,11 @@ interface Source {
 }
 
 function overrideSource(overrides: OverrideTimeline, from: number, to: number): Source {
-  // The first piece that ends after `from`.
-  let lo = 0;
-  let hi = overrides.from.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (overrides.to[mid]! <= from) lo = mid + 1;
-    else hi = mid;
-  }
-  const pieces: Source['pieces'][number][] = [];
-  for (let i = lo; i < overrides.from.length && overrides.from[i]! < to; i++) {
-    const index = overrides.index[i]!;
-    pieces.push({
-      from: Math.max(overrides.from[i]!, from),
-      to: Math.min(overrides.to[i]!, to),
-      who: { member: overrides.member[index]!, layer: null, override: index },
-    });
-  }
+  const pieces = overridesIn(overrides, from, to).map((p) => ({
+    from: p.from,
+    to: p.to,
+    who: { member: p.member, layer: null, override: p.index },
+  }));
   return { pieces, position: 0 };
 }
 
