@@ -37,17 +37,28 @@ const WEEKLY = ['ana', 'bo', 'cy'];
 // Reference: the documented semantics spelled out with Temporal and nothing else. Turn k of a
 // layer starts at the local date-time start + k turns (PlainDateTime arithmetic), converted with
 // disambiguation 'compatible'; the turn at t is the last one starting at or before t (found by
-// binary search on those instants, not by local arithmetic). A restriction window of local date d
+// bisection on those instants, not by local arithmetic). A restriction window of local date d
 // runs from d at `start` to d (or d + 1, past midnight) at `end`, both 'compatible'.
 
 type Layer = ScheduleConfig['layers'][number];
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
+/** Conversions already made (the instants of one property run share their boundaries): zone + local -> ms. */
+const converted = new Map<string, number>();
+
 function referenceLayer(layer: Layer, zone: string, t: number): string | null {
   const tz = layer.timeZone ?? zone;
   const start = Temporal.PlainDateTime.from(layer.start);
-  const at = (pdt: Temporal.PlainDateTime) =>
-    pdt.toZonedDateTime(tz, { disambiguation: 'compatible' }).epochMilliseconds;
+  const at = (pdt: Temporal.PlainDateTime) => {
+    const key = `${tz} ${pdt.toString()}`;
+    let ms = converted.get(key);
+    if (ms === undefined) {
+      ms = pdt.toZonedDateTime(tz, { disambiguation: 'compatible' }).epochMilliseconds;
+      if (converted.size > 100_000) converted.clear();
+      converted.set(key, ms);
+    }
+    return ms;
+  };
   const boundary = (k: number) =>
     at(
       layer.rotation.days
@@ -73,9 +84,13 @@ function referenceLayer(layer: Layer, zone: string, t: number): string | null {
     });
     if (!inside) return null;
   }
-  let hi = 1;
-  while (boundary(hi) <= t) hi *= 2;
-  let lo = 0; // boundary(lo) <= t < boundary(hi)
+  // Bracket the turn around an estimate in elapsed time (offsets move it by a turn or two), then bisect.
+  const guess = Math.floor((t - boundary(0)) / ((layer.rotation.days ?? 0) * 24 * H + (layer.rotation.hours ?? 0) * H));
+  let lo = Math.max(0, guess - 2);
+  while (boundary(lo) > t) lo = Math.max(0, lo - 4);
+  let hi = guess + 2;
+  while (boundary(hi) <= t) hi += 4;
+  // boundary(lo) <= t < boundary(hi)
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
     if (boundary(mid) <= t) lo = mid;
@@ -246,6 +261,9 @@ describe('hourly rotations across DST', () => {
       '2026-03-08T07:30:00Z → 2026-03-09T06:30:00Z y (nightly)', // 02:30 does not exist: 03:30 EDT
       '2026-03-09T06:30:00Z → 2026-03-09T12:00:00Z x (nightly)',
     ]);
+    // 03:10 EDT is past 02:30 on the wall clock, but the moved handoff (03:30 EDT) has not happened yet.
+    expect(whoIsOnCall(skipped, '2026-03-08T07:10:00Z')?.member).toBe('x');
+    expect(whoIsOnCall(skipped, '2026-03-08T07:30:00Z')?.member).toBe('y');
     const repeated = defineSchedule({
       timeZone: 'America/New_York',
       layers: [{ name: 'nightly', start: '2026-10-01T01:30', rotation: { days: 1 }, members: ['x', 'y'] }],
@@ -829,11 +847,14 @@ const aimed: fc.Arbitrary<{ config: ScheduleConfig; instants: number[] }> = fc
         layers: fc.array(fc.oneof(aimedLayer, aimedLayer, layer), { minLength: 1, maxLength: 3 }),
         overrides: fc.array(override, { maxLength: 2 }),
       }),
-      instants: fc.array(near(at, 12), { minLength: 4, maxLength: 12 }),
+      instants: fc.array(fc.oneof(near(at, 2), near(at, 12)), { minLength: 4, maxLength: 12 }),
     });
   });
 
-describe('properties (random layers, zones, restrictions and overrides; 2025-10 to 2027-03)', () => {
+// Thousands of Temporal conversions per property: more than the default 5 s on a loaded machine.
+describe('properties (random layers, zones, restrictions and overrides; 2025-10 to 2027-03)', {
+  timeout: 60_000,
+}, () => {
   test('whoIsOnCall agrees with the reference built on Temporal', () => {
     fc.assert(
       fc.property(scheduleConfig, fc.array(instant, { minLength: 1, maxLength: 8 }), (config, instants) => {
@@ -850,7 +871,7 @@ describe('properties (random layers, zones, restrictions and overrides; 2025-10 
         const schedule = defineSchedule(config);
         for (const t of instants) expect(whoIsOnCall(schedule, t)).toEqual(referenceWho(config, t));
       }),
-      { numRuns: 400 },
+      { numRuns: 250 },
     );
   });
 
