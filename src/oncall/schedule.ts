@@ -27,6 +27,9 @@ import {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** The longest range `shifts()` renders (an hourly rotation gives about 88,000 turns a layer). */
+const MAX_RANGE_DAYS = 3660;
+const MAX_RANGE_MS = MAX_RANGE_DAYS * DAY_MS;
 const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 
 const LocalDateTimeSchema = z
@@ -354,7 +357,8 @@ function layerSource(layer: CompiledLayer, from: number, to: number): Source {
  * adjacent pieces with the same member and the same source (layer, or override) are merged into
  * one shift; stretches with nobody on call are simply absent. For every instant `t` in the range,
  * `whoIsOnCall(schedule, t)` is the shift containing `t`, or null in a gap. Empty when
- * `to <= from`. Costs O(turns, windows and overrides in the range).
+ * `to <= from`; a range longer than 3,660 days (ten years) throws `ValidationError`. Costs
+ * O(turns, windows and overrides in the range).
  *
  * @example
  * ```ts
@@ -369,6 +373,9 @@ export function shifts(schedule: Schedule, from: number | string, to: number | s
   const end = parseInput(InstantInputSchema, to, 'to');
   const { layers, overrides } = compiledOf(schedule);
   if (end <= start) return [];
+  if (end - start > MAX_RANGE_MS) {
+    throw invalidInput('range', ['to'], `At most ${MAX_RANGE_DAYS} days after from: render a long range in parts`, to);
+  }
   // Highest precedence first: the overrides, then the layers from the top.
   const sources = [overrideSource(overrides, start, end), ...layers.map((l) => layerSource(l, start, end)).reverse()];
   const points: number[] = [];

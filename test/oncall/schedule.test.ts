@@ -701,11 +701,14 @@ describe('defineSchedule', () => {
     expect((error as ValidationError).issues.map((i) => pathOf(i.path))).toEqual(paths);
   });
 
-  test('rejects bad instants and objects that are not schedules', () => {
+  test('rejects bad instants, ranges over ten years, and objects that are not schedules', () => {
     const schedule = defineSchedule(config);
     expect(() => whoIsOnCall(schedule, '2026-03-06 16:00')).toThrow(ValidationError);
     expect(() => whoIsOnCall(schedule, 1.5)).toThrow(ValidationError);
     expect(() => shifts(schedule, 0, 'tomorrow')).toThrow(ValidationError);
+    expect(shifts(schedule, '2026-01-01T00:00:00Z', '2036-01-09T00:00:00Z').length).toBeGreaterThan(0); // 3,660 days
+    expect(() => shifts(schedule, '2026-01-01T00:00:00Z', '2036-01-09T00:00:00.001Z')).toThrow(ValidationError);
+    expect(() => shifts(schedule, 0, 8.64e15)).toThrow(/At most 3660 days after from/);
     expect(() => whoIsOnCall({ ...schedule }, 0)).toThrow(ValidationError);
   });
 });
