@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { functionOption, userCodeError } from '../channels/user-code.js';
 import { ChannelError, describeIssues, ValidationError } from '../domain/errors.js';
-import { deepFreeze } from '../domain/json.js';
 import { type Audience, AudienceSchema, type TimelineEntry, type TimelineEntryOf } from '../domain/timeline.js';
 import type { IncidentSummary, NotificationPayload, OutboxRecord } from '../ports/store.js';
 import { describeEntry, describeIncident } from './describe.js';
@@ -623,6 +622,14 @@ function findTemplate(
     }
   }
   return undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 /**
