@@ -187,6 +187,16 @@ export {
   EscalationTargetSchema,
 } from './oncall/policy.js';
 export {
+  defineSchedule,
+  type OnCall,
+  type OnCallShift,
+  type Schedule,
+  type ScheduleConfig,
+  ScheduleConfigSchema,
+  shifts,
+  whoIsOnCall,
+} from './oncall/schedule.js';
+export {
   type CustomInputOf,
   type CustomOf,
   type CustomSchema,

@@ -44,3 +44,12 @@ function find(value: unknown, path: string, seen: Set<object>): string | null {
       return `${path} is a ${typeof value}`;
   }
 }
+
+/** Freezes `value` and every object and array inside it; returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

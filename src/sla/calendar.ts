@@ -27,12 +27,15 @@ const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 /** Days near a time-zone transition ask Temporal; this far from one, the offset is constant. */
 const MARGIN_MS = 2 * DAY_MS;
+/** A zone timeline walks this far (about 20 transitions) to reach an instant; farther, it starts afresh. */
+const REACH_MS = 10 * 366 * DAY_MS;
 /** A walk this long finds no business time only if the calendar has none: stop it. */
 const MAX_DAYS = 400 * 366;
 /** Days in each month of a leap year: recurring holidays may name 02-29. */
 const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
-const WindowSchema = z.strictObject({
+/** A local window `start`-`end` (`HH:MM`, end up to `24:00`); schedules' restrictions extend it. */
+export const WindowSchema = z.strictObject({
   start: z.string().regex(START, 'Expected HH:MM, 00:00 to 23:59'),
   end: z.string().regex(END, 'Expected HH:MM, 00:01 to 24:00'),
 });
@@ -118,10 +121,11 @@ export interface Calendar {
 
 type Issue = z.core.$ZodIssue;
 
-const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+/** Minutes after local midnight of an `HH:MM` time (`24:00` is 1440). */
+export const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** The canonical id of a time zone Temporal knows, or null. */
-function canonicalZone(timeZone: string): string | null {
+export function canonicalZone(timeZone: string): string | null {
   try {
     const id = Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(timeZone).timeZoneId;
     // Temporal also takes an ISO date-time with a [zone] annotation: accept only the id itself.
@@ -230,7 +234,7 @@ export function defineCalendar(config: CalendarConfig): Calendar {
 export const ALWAYS_OPEN: Calendar = defineCalendar({ name: 'always-open', timeZone: 'UTC', alwaysOpen: true });
 
 /** An instant: epoch milliseconds, or an ISO 8601 date-time with `Z` or an offset. */
-const InstantInputSchema = z.union([
+export const InstantInputSchema = z.union([
   z.number().int().min(-8.64e15).max(8.64e15),
   z.string().transform((value, ctx) => {
     try {
@@ -270,19 +274,26 @@ function isHoliday(calendar: Calendar, epochDay: number): boolean {
 }
 
 /** Monday = 0 ... Sunday = 6; 1970-01-01 was a Thursday. */
-const weekdayOf = (epochDay: number) => (((epochDay + 3) % 7) + 7) % 7;
+export const weekdayOf = (epochDay: number) => (((epochDay + 3) % 7) + 7) % 7;
 
 /**
- * The offsets and transitions of one time zone, learnt from Temporal as walks need them and
- * kept: a zone has about two transitions a year, and Temporal calls are the expensive part.
+ * The offsets and transitions of one time zone, learnt from Temporal as walks and look-ups need
+ * them and kept: a zone has about two transitions a year, and Temporal calls are the expensive
+ * part. Knowledge grows in both directions from the first instant asked about; an instant more
+ * than ten years outside it starts afresh instead of walking there.
  */
-class ZoneTimeline {
-  /** `starts[0]` is where knowledge begins, later entries are transitions; `offsets[i]` holds from `starts[i]`. */
+export class ZoneTimeline {
+  /**
+   * `starts[0]` is where knowledge begins (a transition, `-Infinity`, or an arbitrary instant),
+   * later entries are transitions; `offsets[i]` holds from `starts[i]`.
+   */
   private starts: number[] = [];
   private offsets: number[] = [];
   /** Every transition up to this instant is in `starts`. */
   private known = Number.NEGATIVE_INFINITY;
   private last: Temporal.ZonedDateTime | null = null;
+  /** The zoned instant `starts[0]`, to look for earlier transitions from; null once there are none. */
+  private first: Temporal.ZonedDateTime | null = null;
 
   constructor(private readonly timeZone: string) {}
 
@@ -292,6 +303,25 @@ class ZoneTimeline {
     this.offsets = [zoned.offsetNanoseconds / 1e6];
     this.known = at;
     this.last = zoned;
+    this.first = zoned;
+  }
+
+  /** Learns the transition before `starts[0]`, or that there is none. */
+  private extendBack(first: Temporal.ZonedDateTime): void {
+    const previous = first.getTimeZoneTransition('previous');
+    if (previous === null) {
+      this.starts[0] = Number.NEGATIVE_INFINITY;
+      this.first = null;
+      return;
+    }
+    const at = previous.epochMilliseconds;
+    const offset = previous.offsetNanoseconds / 1e6;
+    if (offset === this.offsets[0]) this.starts[0] = at;
+    else {
+      this.starts.unshift(at);
+      this.offsets.unshift(offset);
+    }
+    this.first = previous;
   }
 
   /**
@@ -299,7 +329,10 @@ class ZoneTimeline {
    * transition or the point where this timeline's knowledge begins (`at` minus a margin or more).
    */
   segment(at: number): { start: number; end: number; offset: number } {
-    if (this.starts.length === 0 || at - MARGIN_MS < this.starts[0]!) this.reset(at - 2 * MARGIN_MS);
+    if (this.starts.length === 0 || at < this.starts[0]! - REACH_MS || at > this.known + REACH_MS) {
+      this.reset(at - 2 * MARGIN_MS);
+    }
+    while (this.first && at - MARGIN_MS < this.starts[0]!) this.extendBack(this.first);
     while (this.known <= at && this.last) {
       const next = this.last.getTimeZoneTransition('next');
       if (next === null) {
@@ -329,7 +362,8 @@ class ZoneTimeline {
 
 const timelines = new Map<string, ZoneTimeline>();
 
-function timelineOf(timeZone: string): ZoneTimeline {
+/** The shared, lazily learnt timeline of `timeZone` (a canonical id). */
+export function timelineOf(timeZone: string): ZoneTimeline {
   let timeline = timelines.get(timeZone);
   if (!timeline) {
     timeline = new ZoneTimeline(timeZone);
