@@ -11,7 +11,7 @@ import type { ContactInput } from './notify/contacts.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, type DeliverySettings } from './notify/dispatcher.js';
 import { channelMap } from './notify/outbox.js';
 import { type MessageTemplates, resolveTemplates } from './notify/templates.js';
-import { type OncallOptions, resolveOncall } from './oncall/config.js';
+import { checkPagedContacts, type OncallOptions, resolveOncall } from './oncall/config.js';
 import type { Channel } from './ports/channel.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import { type Logger, silentLogger } from './ports/logger.js';
@@ -168,13 +168,16 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
   const delivery = parseInput(DeliveryOptionsSchema, options.delivery ?? {}, 'delivery options');
   const environments: ReadonlySet<string> = new Set(options.environments ?? DEFAULT_ENVIRONMENTS);
   const channels = channelMap(options.channels);
+  const notifications = resolveNotifications(options, channels, environments);
+  const escalation = resolveOncall(options.oncall);
+  checkPagedContacts(escalation, notifications);
   return {
     store: checkStore(options.store) ?? memoryStore(),
     clock,
     priority: resolvePriority(options.priority, environments),
     sla: resolveSla(options.sla),
     channels,
-    notifications: resolveNotifications(options, channels, environments),
+    notifications,
     templates: resolveTemplates(options.templates),
     ids,
     logger: options.logger ?? silentLogger,
@@ -187,7 +190,7 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
       maxEscalations: lifecycle.maxEscalations,
       acknowledgementTimeoutMs: lifecycle.acknowledgementTimeout,
       communicationCadenceMs: lifecycle.communicationCadence,
-      escalation: resolveOncall(options.oncall),
+      escalation,
     },
     delivery: {
       retryScheduleMs: delivery.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS,

@@ -103,6 +103,8 @@ export const EscalationStepSchema = z.object({
   policy: z.object({ name: z.string(), level: z.number().int().min(0) }).optional(),
   /** The people this step paged (contact ids), when a policy chose them. */
   targets: z.array(z.string()).optional(),
+  /** The urgency of this step's messages, when its policy level sets one. */
+  urgency: z.enum(['high', 'low']).optional(),
 });
 export type EscalationStep = z.infer<typeof EscalationStepSchema>;
 

@@ -107,6 +107,7 @@ function escalate(
     reason: input.reason,
     automatic,
     ...(paged ? { policy: { name: paged.policy, level: paged.level }, targets: paged.people } : {}),
+    ...(paged?.urgency === undefined ? {} : { urgency: paged.urgency }),
   };
   incident.assignment = assignment;
   incident.escalation = {

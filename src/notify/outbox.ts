@@ -115,9 +115,11 @@ export function outboxMessages(
     views.set(internal, view);
     return view;
   };
-  const urgency = urgencyOf(incident, config.highUrgencyFrom);
+  const incidentUrgency = urgencyOf(incident, config.highUrgencyFrom);
   for (const entry of entries) {
     if (!isNotifying(entry.type)) continue;
+    // An escalation policy level may set the urgency of the messages that page it.
+    const urgency = (entry.type === 'escalated' ? entry.step.urgency : undefined) ?? incidentUrgency;
     const routed = deliveries(incident, entry, names, config.routes);
     const decisions: NotificationDecision[] = [];
     for (const { audience, channel, route, recipients } of routed.deliveries) {

@@ -1,13 +1,18 @@
+import type { z } from 'zod';
 import { customIssue, optionIssues, ValidationError } from '../domain/errors.js';
+import type { NotificationConfig } from '../notify/config.js';
 import {
   defineEscalationPolicy,
   type EscalationPolicy,
   type EscalationPolicyConfig,
   type EscalationSettings,
 } from './policy.js';
+import { defineSchedule, type Schedule, type ScheduleConfig, whoIsOnCall } from './schedule.js';
 
 /** The kit's `oncall` option. */
 export interface OncallOptions {
+  /** On-call schedules by name, as escalation targets name them (`{ schedule: 'dba-primary' }`). */
+  schedules?: Record<string, Schedule | ScheduleConfig>;
   /**
    * Escalation policies, tried in order: an incident is paged by the first whose filters match
    * it when it first opens. An incident no policy matches escalates per `lifecycle.escalateAfter`.
@@ -15,24 +20,125 @@ export interface OncallOptions {
   escalationPolicies?: readonly (EscalationPolicyConfig | EscalationPolicy)[];
 }
 
-/** Validates the `oncall` option; issues under `oncall.escalationPolicies[i]`. Undefined without policies. */
+type Issue = z.core.$ZodIssue;
+
+/** Runs `define`, turning its `ValidationError` into issues under `path`. */
+function collect<T>(path: PropertyKey[], define: () => T, issues: Issue[]): T | undefined {
+  try {
+    return define();
+  } catch (error) {
+    if (!ValidationError.isInstance(error)) throw error;
+    issues.push(...error.issues.map((issue) => ({ ...issue, path: [...path, ...issue.path] })));
+    return undefined;
+  }
+}
+
+const isSchedule = (value: Schedule | ScheduleConfig): value is Schedule =>
+  typeof (value as Schedule).config === 'object' && Array.isArray((value as Schedule).layers);
+
+/**
+ * Validates the `oncall` option: issues under `oncall.schedules.<name>` and
+ * `oncall.escalationPolicies[i]` (a target naming a schedule the kit does not have, too).
+ * Undefined without policies.
+ */
 export function resolveOncall(options: OncallOptions | undefined): EscalationSettings | undefined {
-  const configs = options?.escalationPolicies ?? [];
-  if (configs.length === 0) return undefined;
+  const issues: Issue[] = [];
+  const schedules = new Map<string, Schedule>();
+  for (const [name, value] of Object.entries(options?.schedules ?? {})) {
+    const schedule = collect(
+      ['schedules', name],
+      () => defineSchedule(isSchedule(value) ? value.config : value),
+      issues,
+    );
+    if (schedule) schedules.set(name, schedule);
+  }
   const policies: EscalationPolicy[] = [];
-  const issues = configs.flatMap((config, i) => {
-    try {
-      const policy = defineEscalationPolicy(config);
-      if (policies.some((p) => p.name === policy.name)) {
-        return [customIssue([i, 'name'], `Two escalation policies are named "${policy.name}"`, policy.name)];
-      }
-      policies.push(policy);
-      return [];
-    } catch (error) {
-      if (!ValidationError.isInstance(error)) throw error;
-      return error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] }));
+  (options?.escalationPolicies ?? []).forEach((config, i) => {
+    const policy = collect(['escalationPolicies', i], () => defineEscalationPolicy(config), issues);
+    if (!policy) return;
+    if (policies.some((p) => p.name === policy.name)) {
+      issues.push(
+        customIssue(
+          ['escalationPolicies', i, 'name'],
+          `Two escalation policies are named "${policy.name}"`,
+          policy.name,
+        ),
+      );
     }
+    policy.levels.forEach((level, j) => {
+      level.targets.forEach((target, k) => {
+        if (
+          'schedule' in target &&
+          !schedules.has(target.schedule) &&
+          (options?.schedules ?? {})[target.schedule] === undefined
+        ) {
+          const known = Object.keys(options?.schedules ?? {}).join(', ') || 'none';
+          issues.push(
+            customIssue(
+              ['escalationPolicies', i, 'levels', j, 'targets', k, 'schedule'],
+              `Unknown schedule "${target.schedule}"; the kit's schedules are ${known}`,
+              target.schedule,
+            ),
+          );
+        }
+      });
+    });
+    policies.push(policy);
   });
-  if (issues.length > 0) throw optionIssues(['oncall', 'escalationPolicies'], issues);
-  return { policies, onCall: () => null };
+  if (issues.length > 0) throw optionIssues('oncall', issues);
+  if (policies.length === 0) return undefined;
+  return {
+    policies,
+    schedules,
+    onCall: (name, at) => {
+      const schedule = schedules.get(name);
+      return schedule ? (whoIsOnCall(schedule, at)?.member ?? null) : null;
+    },
+  };
+}
+
+/**
+ * When a route notifies escalation targets, everyone a policy can page (persons, and the members
+ * and overrides of the schedules it names) must be a contact: otherwise they would be paged into
+ * the void. Issues under `oncall.escalationPolicies[i]`.
+ */
+export function checkPagedContacts(
+  escalation: EscalationSettings | undefined,
+  notifications: NotificationConfig,
+): void {
+  if (!escalation || !notifications.routes?.some((route) => route.escalationTargets)) return;
+  const { contacts } = notifications;
+  const issues: Issue[] = [];
+  escalation.policies.forEach((policy, i) => {
+    policy.levels.forEach((level, j) => {
+      level.targets.forEach((target, k) => {
+        const path = ['escalationPolicies', i, 'levels', j, 'targets', k];
+        const people =
+          'person' in target
+            ? [target.person]
+            : 'schedule' in target
+              ? membersOf(escalation.schedules.get(target.schedule))
+              : [];
+        for (const person of people) {
+          if (!contacts.has(person)) {
+            issues.push(
+              customIssue(
+                path,
+                `"${person}" can be paged and a route notifies escalation targets, but is not one of the kit's contacts`,
+                person,
+              ),
+            );
+          }
+        }
+      });
+    });
+  });
+  if (issues.length > 0) throw optionIssues('oncall', issues);
+}
+
+/** Everyone a schedule can put on call: its layers' members and its overrides' people. */
+function membersOf(schedule: Schedule | undefined): string[] {
+  if (!schedule) return [];
+  const { layers, overrides } = schedule.config;
+  return [...new Set([...layers.flatMap((layer) => layer.members), ...(overrides ?? []).map((o) => o.member)])];
 }

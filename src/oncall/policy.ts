@@ -3,6 +3,7 @@ import { TimerDurationSchema } from '../domain/duration.js';
 import { customIssue, parseInput, ValidationError } from '../domain/errors.js';
 import { fnv1a } from '../domain/hash.js';
 import { type Incident, PRIORITY_ORDER, PrioritySchema } from '../domain/incident.js';
+import type { Schedule } from './schedule.js';
 
 const IdSchema = z.string().trim().min(1).max(200);
 
@@ -188,6 +189,8 @@ export function resolveLevel(
 /** The kit's escalation policies and how to ask its schedules who is on call. */
 export interface EscalationSettings {
   policies: readonly EscalationPolicy[];
+  /** The kit's schedules, by the names targets use. */
+  schedules: ReadonlyMap<string, Schedule>;
   onCall: OnCallLookup;
 }
 

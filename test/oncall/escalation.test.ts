@@ -1,6 +1,7 @@
 import {
   createIncidentKit,
   defineEscalationPolicy,
+  defineSchedule,
   type EscalationPolicyConfig,
   type IncidentStore,
   memoryStore,
@@ -180,5 +181,69 @@ describe('escalation policies', () => {
     ]);
     expect(issues([{ ...DATABASE, levels: [{ targets: [], delay: 'PT0S' }] }])).toHaveLength(2);
     expect(defineEscalationPolicy(defineEscalationPolicy(DATABASE)).steps).toBe(5);
+  });
+});
+
+describe('escalation policies with schedules', () => {
+  const primary = defineSchedule({
+    name: 'dba-primary',
+    timeZone: 'Europe/Berlin',
+    layers: [{ start: '2026-01-05T09:00', rotation: { days: 1 }, members: ['ana', 'bo'] }],
+  });
+  const policy: EscalationPolicyConfig = {
+    name: 'dba',
+    levels: [
+      { targets: [{ schedule: 'dba-primary' }], delay: 'PT10M' },
+      { targets: [{ person: 'cy' }], delay: 'PT10M', urgency: 'low' },
+    ],
+  };
+  const contacts = { ana: { email: 'a@example.com' }, bo: { email: 'b@example.com' }, cy: { email: 'c@example.com' } };
+
+  test('a schedule target pages whoever is on call then; a level may set its messages urgency', async () => {
+    const email = new RecordingChannel('email', { contacts: 'email' });
+    // Tuesday 2026-01-06 10:00 Berlin: bo's day (ana Monday 09:00, bo from Tuesday 09:00).
+    const { kit, advance } = createTestKit({
+      clock: '2026-01-06T09:00:00Z',
+      channels: [email],
+      contacts,
+      routes: [
+        { audience: 'responders', channels: ['email'], escalationTargets: true, events: ['triaged', 'escalated'] },
+      ],
+      oncall: { schedules: { 'dba-primary': primary }, escalationPolicies: [policy] },
+    });
+    const incident = await kit.report(TRIAGED_REPORT);
+    expect(incident.escalation.targets).toEqual(['bo']);
+    await advance('PT10M');
+    expect(email.messages.map((m) => [m.event, m.payload.urgency, m.payload.recipients?.[0]?.id])).toEqual([
+      ['incident.triaged', 'high', 'bo'],
+      ['incident.escalated', 'low', 'cy'],
+    ]);
+  });
+
+  test('unknown schedules, and people who can be paged but are not contacts, are refused', () => {
+    const issues = (options: Parameters<typeof createIncidentKit>[0]) => {
+      try {
+        createIncidentKit(options);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ValidationError);
+        return (error as ValidationError).issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      }
+      throw new Error('expected a ValidationError');
+    };
+    expect(issues({ oncall: { escalationPolicies: [policy] } })).toEqual([
+      'oncall.escalationPolicies.0.levels.0.targets.0.schedule: Unknown schedule "dba-primary"; the kit\'s schedules are none',
+    ]);
+    const email = new RecordingChannel('email', { contacts: 'email' });
+    expect(
+      issues({
+        channels: [email],
+        contacts: { ana: { email: 'a@example.com' } },
+        routes: [{ audience: 'responders', channels: ['email'], escalationTargets: true }],
+        oncall: { schedules: { 'dba-primary': primary.config }, escalationPolicies: [policy] },
+      }),
+    ).toEqual([
+      'oncall.escalationPolicies.0.levels.0.targets.0: "bo" can be paged and a route notifies escalation targets, but is not one of the kit\'s contacts',
+      'oncall.escalationPolicies.0.levels.1.targets.0: "cy" can be paged and a route notifies escalation targets, but is not one of the kit\'s contacts',
+    ]);
   });
 });
