@@ -169,8 +169,8 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
   const environments: ReadonlySet<string> = new Set(options.environments ?? DEFAULT_ENVIRONMENTS);
   const channels = channelMap(options.channels);
   const notifications = resolveNotifications(options, channels, environments);
-  const escalation = resolveOncall(options.oncall);
-  checkPagedContacts(escalation, notifications);
+  const oncall = resolveOncall(options.oncall);
+  checkPagedContacts(oncall.escalation, notifications);
   return {
     store: checkStore(options.store) ?? memoryStore(),
     clock,
@@ -190,7 +190,8 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
       maxEscalations: lifecycle.maxEscalations,
       acknowledgementTimeoutMs: lifecycle.acknowledgementTimeout,
       communicationCadenceMs: lifecycle.communicationCadence,
-      escalation,
+      escalation: oncall.escalation,
+      commander: oncall.commander,
     },
     delivery: {
       retryScheduleMs: delivery.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS,

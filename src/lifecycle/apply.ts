@@ -33,6 +33,8 @@ export interface ApplyContext {
   communicationCadenceMs: number | undefined;
   /** Who escalation step `count` of the incident's policy pages; absent or null: no policy. */
   escalation?: ((incident: Incident, count: number) => ResolvedLevel | null) | undefined;
+  /** Who is on call as incident commander now; absent: no commanders schedule. */
+  commander?: (() => string | null) | undefined;
 }
 
 /** The incident after an event, and the timeline entries that record it. */
@@ -119,6 +121,20 @@ function escalate(
   return [{ type: 'escalated', step }, ...entries];
 }
 
+/**
+ * A major incident without a commander gets whoever is on call in the commanders schedule: a
+ * participant already on the incident takes the role, anyone else joins with it.
+ */
+function commanderOnCall(incident: Incident, ctx: ApplyContext): NewTimelineEntry[] {
+  if (incident.participants.some((p) => p.role === 'commander')) return [];
+  const id = ctx.commander?.() ?? null;
+  if (id === null) return [];
+  const current = incident.participants.find((p) => p.id === id);
+  if (!current) return addParticipant(incident, { id, name: id, role: 'commander', addedAt: ctx.at });
+  incident.participants = incident.participants.map((p) => (p.id === id ? { ...p, role: 'commander' } : p));
+  return [{ type: 'role_set', participantId: id, from: current.role, to: 'commander' }];
+}
+
 const reducers: Reducers = {
   triage(incident, event, ctx) {
     const decision = parseInput(
@@ -194,10 +210,10 @@ const reducers: Reducers = {
       },
     ];
   },
-  declareMajor(incident, event) {
+  declareMajor(incident, event, ctx) {
     if (incident.major) return [];
     incident.major = true;
-    return [{ type: 'major_declared', reason: event.reason }];
+    return [{ type: 'major_declared', reason: event.reason }, ...commanderOnCall(incident, ctx)];
   },
   downgradeMajor(incident, event) {
     if (!incident.major) return [];

@@ -12,6 +12,8 @@ export interface LifecycleSettings {
   communicationCadenceMs: number | undefined;
   /** Escalation policies (the kit's `oncall` option): they set the escalation delays and levels. */
   escalation?: EscalationSettings | undefined;
+  /** Who is on call as incident commander at an instant (the kit's `oncall.commanders`). */
+  commander?: ((at: number) => string | null) | undefined;
 }
 
 /** The machine's state value for an incident's status and phase. */

@@ -18,6 +18,19 @@ export interface OncallOptions {
    * it when it first opens. An incident no policy matches escalates per `lifecycle.escalateAfter`.
    */
   escalationPolicies?: readonly (EscalationPolicyConfig | EscalationPolicy)[];
+  /**
+   * The schedule of incident commanders (a name in `schedules`): when an incident is declared
+   * major and has no commander, whoever is on call there becomes its commander.
+   */
+  commanders?: string;
+}
+
+/** The `oncall` option, resolved. */
+export interface OncallSettings {
+  /** Escalation policies; undefined without any. */
+  escalation: EscalationSettings | undefined;
+  /** Who is on call in the `commanders` schedule at `at`; undefined without one. */
+  commander: ((at: number) => string | null) | undefined;
 }
 
 type Issue = z.core.$ZodIssue;
@@ -41,7 +54,7 @@ const isSchedule = (value: Schedule | ScheduleConfig): value is Schedule =>
  * `oncall.escalationPolicies[i]` (a target naming a schedule the kit does not have, too).
  * Undefined without policies.
  */
-export function resolveOncall(options: OncallOptions | undefined): EscalationSettings | undefined {
+export function resolveOncall(options: OncallOptions | undefined): OncallSettings {
   const issues: Issue[] = [];
   const schedules = new Map<string, Schedule>();
   for (const [name, value] of Object.entries(options?.schedules ?? {})) {
@@ -85,15 +98,21 @@ export function resolveOncall(options: OncallOptions | undefined): EscalationSet
     });
     policies.push(policy);
   });
+  const commanders = options?.commanders;
+  if (commanders !== undefined && (options?.schedules ?? {})[commanders] === undefined) {
+    const known = Object.keys(options?.schedules ?? {}).join(', ') || 'none';
+    issues.push(
+      customIssue(['commanders'], `Unknown schedule "${commanders}"; the kit's schedules are ${known}`, commanders),
+    );
+  }
   if (issues.length > 0) throw optionIssues('oncall', issues);
-  if (policies.length === 0) return undefined;
+  const onCall = (name: string, at: number) => {
+    const schedule = schedules.get(name);
+    return schedule ? (whoIsOnCall(schedule, at)?.member ?? null) : null;
+  };
   return {
-    policies,
-    schedules,
-    onCall: (name, at) => {
-      const schedule = schedules.get(name);
-      return schedule ? (whoIsOnCall(schedule, at)?.member ?? null) : null;
-    },
+    escalation: policies.length === 0 ? undefined : { policies, schedules, onCall },
+    commander: commanders === undefined ? undefined : (at) => onCall(commanders, at),
   };
 }
 
