@@ -79,7 +79,14 @@ export function decide(incident: Incident, event: LifecycleEvent, ctx: DecideCon
   const paged = pageOnOpen({ ...applied.incident, ...statusOf(next.value) }, ctx.settings.escalation, ctx.now);
   let changed: Incident = paged.incident;
   let entries = [...applied.entries, ...paged.entries];
-  let timers = policyDelay(changed, timerEffects(actions, incident.id, ctx.now), ctx.settings.escalation, ctx.now);
+  const climbed = event.type === 'escalate' && changed.escalation.level > incident.escalation.level;
+  let timers = policyDelay(
+    changed,
+    timerEffects(actions, incident.id, ctx.now),
+    ctx.settings.escalation,
+    ctx.now,
+    climbed,
+  );
   if (ctx.sla) {
     // SLA clocks follow the change; their timers come from the clocks, not from the states.
     const sla = updateSla(changed, ctx.sla, ctx.now);

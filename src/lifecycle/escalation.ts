@@ -1,7 +1,7 @@
 import type { Incident } from '../domain/incident.js';
 import type { NewTimelineEntry } from '../domain/timeline.js';
 import { type EscalationSettings, levelAt, policyFor, type ResolvedLevel, resolveLevel } from '../oncall/policy.js';
-import type { TimerEffects } from './effects.js';
+import { type TimerEffects, timerId } from './effects.js';
 
 // How escalation policies (the kit's `oncall.escalationPolicies`) join the lifecycle: the
 // machine arms and fires the `escalation` timer as always; the policy chooses its delay per
@@ -48,19 +48,28 @@ export function pageOnOpen(
   };
 }
 
-/** The escalation timer a transition armed, due after the delay of the incident's current level. */
+/**
+ * The escalation timer due after the delay of the incident's current level: the one a transition
+ * armed, or, when `climbed` (a vertical escalation while open, by hand or on an SLA breach), a
+ * new one, so that the new level gets its whole delay instead of the old level's timer firing.
+ */
 export function policyDelay(
   incident: Incident,
   timers: TimerEffects,
   settings: EscalationSettings | undefined,
   now: number,
+  climbed: boolean,
 ): TimerEffects {
   const policy = settings && policyFor(settings, incident);
   const level = policy && levelAt(policy, incident.escalation.level);
   if (!policy || level === null || level === undefined) return timers;
-  const delay = policy.levels[level]!.delay;
-  return {
-    ...timers,
-    set: timers.set.map((timer) => (timer.name === 'escalation' ? { ...timer, dueAt: now + delay } : timer)),
+  const due = {
+    id: timerId(incident.id, 'escalation'),
+    incidentId: incident.id,
+    name: 'escalation' as const,
+    dueAt: now + policy.levels[level]!.delay,
   };
+  const set = timers.set.map((timer) => (timer.name === 'escalation' ? due : timer));
+  if (climbed && incident.status === 'open' && !set.includes(due)) set.push(due);
+  return { set, cancel: timers.cancel.filter((id) => id !== due.id || !set.includes(due)) };
 }

@@ -247,3 +247,16 @@ describe('escalation policies with schedules', () => {
     ]);
   });
 });
+
+test('an SLA breach under onBreach escalate pages the next level of the policy', async () => {
+  const { kit, advance } = createTestKit({
+    sla: { targets: [{ scope: { priority: 'P1' }, response: 'PT3M', resolution: 'PT4H' }], onBreach: 'escalate' },
+    oncall: { escalationPolicies: [DATABASE] },
+  });
+  const { id } = await kit.report(TRIAGED_REPORT);
+  await advance('PT4M'); // response breached at 09:03, before level 0's 5 minutes
+  const steps = (await kit.timeline(id)).filter((e): e is Escalated => e.type === 'escalated').map((e) => e.step);
+  expect(steps.map((s) => [s.reason, s.targets, s.policy?.level])).toEqual([['SLA response breached', ['bo'], 1]]);
+  await advance('PT10M'); // level 1's 10 minutes from 09:03
+  expect(escalations(await kit.timeline(id)).map((e) => e[0])).toEqual(['09:03', '09:13']);
+});
