@@ -192,6 +192,7 @@ export function resolveOptions(options: IncidentKitOptions<CustomSchema | undefi
       communicationCadenceMs: lifecycle.communicationCadence,
       escalation: oncall.escalation,
       commander: oncall.commander,
+      teamOnCall: oncall.teamOnCall,
     },
     delivery: {
       retryScheduleMs: delivery.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS,

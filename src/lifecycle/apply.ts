@@ -35,6 +35,8 @@ export interface ApplyContext {
   escalation?: ((incident: Incident, count: number) => ResolvedLevel | null) | undefined;
   /** Who is on call as incident commander now; absent: no commanders schedule. */
   commander?: (() => string | null) | undefined;
+  /** Who is on call for a team now; absent or null: nobody known. */
+  teamOnCall?: ((team: string) => string | null) | undefined;
 }
 
 /** The incident after an event, and the timeline entries that record it. */
@@ -74,7 +76,12 @@ function escalate(
       ? (ctx.escalation?.(incident, level) ?? null)
       : null;
   const team = input.team ?? paged?.team ?? undefined;
-  const assignee = input.assignee ?? paged?.people[0];
+  // A team named without a person pages the team's on-call, when the kit knows its schedule.
+  const assignee =
+    input.assignee ??
+    paged?.people[0] ??
+    (input.team === undefined ? undefined : (ctx.teamOnCall?.(input.team) ?? undefined));
+  const targets = paged ? paged.people : assignee === undefined ? undefined : [assignee];
   const entries: NewTimelineEntry[] = [];
   let assignment = incident.assignment;
   if (input.mode === 'swarm') {
@@ -108,7 +115,8 @@ function escalate(
         : owner(assignment),
     reason: input.reason,
     automatic,
-    ...(paged ? { policy: { name: paged.policy, level: paged.level }, targets: paged.people } : {}),
+    ...(paged ? { policy: { name: paged.policy, level: paged.level } } : {}),
+    ...(targets === undefined ? {} : { targets }),
     ...(paged?.urgency === undefined ? {} : { urgency: paged.urgency }),
   };
   incident.assignment = assignment;
@@ -116,7 +124,7 @@ function escalate(
     ...incident.escalation,
     level,
     history: [...incident.escalation.history, step],
-    ...(paged ? { targets: paged.people } : {}),
+    ...(targets === undefined ? {} : { targets }),
   };
   return [{ type: 'escalated', step }, ...entries];
 }

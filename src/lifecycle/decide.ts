@@ -74,6 +74,7 @@ export function decide(incident: Incident, event: LifecycleEvent, ctx: DecideCon
     communicationCadenceMs: ctx.settings.communicationCadenceMs,
     escalation: resolver(ctx.settings.escalation, ctx.now),
     commander: ctx.settings.commander && (() => ctx.settings.commander?.(ctx.now) ?? null),
+    teamOnCall: ctx.settings.teamOnCall && ((team) => ctx.settings.teamOnCall?.(team, ctx.now) ?? null),
   });
   if (applied.entries.length === 0) return { incident, entries: [], timers: NO_TIMERS };
   const paged = pageOnOpen({ ...applied.incident, ...statusOf(next.value) }, ctx.settings.escalation, ctx.now);

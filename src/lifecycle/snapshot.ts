@@ -14,6 +14,8 @@ export interface LifecycleSettings {
   escalation?: EscalationSettings | undefined;
   /** Who is on call as incident commander at an instant (the kit's `oncall.commanders`). */
   commander?: ((at: number) => string | null) | undefined;
+  /** Who is on call for a team at an instant (the kit's `oncall.teams`). */
+  teamOnCall?: ((team: string, at: number) => string | null) | undefined;
 }
 
 /** The machine's state value for an incident's status and phase. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { customIssue, optionIssues } from '../domain/errors.js';
-import { type Priority, PrioritySchema } from '../domain/incident.js';
+import { type Priority, PrioritySchema, RoleSchema } from '../domain/incident.js';
 import { AudienceSchema } from '../domain/timeline.js';
 import type { Channel } from '../ports/channel.js';
 import { type Contact, type ContactInput, resolveContacts } from './contacts.js';
@@ -32,6 +32,11 @@ export const RouteSchema = z.strictObject({
    * the first level when it opened, the new level after each escalation), as contacts.
    */
   escalationTargets: z.boolean().optional(),
+  /**
+   * Also address the incident's participants in these roles (`communications` for the
+   * communication reminders, `commander`, ...), as contacts: participant ids that are contacts.
+   */
+  roles: z.array(RoleSchema).min(1).optional(),
   /**
    * Timeline entry types (`reported`, `resolved`, `update_posted`, ...). Subscribes the audience
    * to these lifecycle entries (otherwise only `responders` get them) and limits the route to

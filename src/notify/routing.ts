@@ -159,6 +159,7 @@ export function deliveries(
             by.flatMap((m) => [
               ...(m.route.recipients ?? []),
               ...(m.route.escalationTargets ? (incident.escalation.targets ?? []) : []),
+              ...incident.participants.filter((p) => m.route.roles?.includes(p.role)).map((p) => p.id),
             ]),
           ),
         ],

@@ -23,6 +23,12 @@ export interface OncallOptions {
    * major and has no commander, whoever is on call there becomes its commander.
    */
   commanders?: string;
+  /**
+   * Teams by name with the schedule that is their on-call: an escalation to a team that names
+   * nobody (`escalate({ kind: 'lateral', mode: 'swarm', team: 'storage' })`) pages whoever is on
+   * call there.
+   */
+  teams?: Record<string, { schedule: string }>;
 }
 
 /** The `oncall` option, resolved. */
@@ -31,6 +37,8 @@ export interface OncallSettings {
   escalation: EscalationSettings | undefined;
   /** Who is on call in the `commanders` schedule at `at`; undefined without one. */
   commander: ((at: number) => string | null) | undefined;
+  /** Who is on call for `team` at `at` (the team's schedule in `teams`); null for other teams. */
+  teamOnCall: (team: string, at: number) => string | null;
 }
 
 type Issue = z.core.$ZodIssue;
@@ -56,8 +64,9 @@ const isSchedule = (value: Schedule | ScheduleConfig): value is Schedule =>
  */
 export function resolveOncall(options: OncallOptions | undefined): OncallSettings {
   const issues: Issue[] = [];
+  const given = options?.schedules ?? {};
   const schedules = new Map<string, Schedule>();
-  for (const [name, value] of Object.entries(options?.schedules ?? {})) {
+  for (const [name, value] of Object.entries(given)) {
     const schedule = collect(
       ['schedules', name],
       () => defineSchedule(isSchedule(value) ? value.config : value),
@@ -65,46 +74,33 @@ export function resolveOncall(options: OncallOptions | undefined): OncallSetting
     );
     if (schedule) schedules.set(name, schedule);
   }
+  /** Every schedule named elsewhere must be one of `schedules`. */
+  const knownSchedule = (path: PropertyKey[], name: string) => {
+    if (given[name] !== undefined) return;
+    const known = Object.keys(given).join(', ') || 'none';
+    issues.push(customIssue(path, `Unknown schedule "${name}"; the kit's schedules are ${known}`, name));
+  };
   const policies: EscalationPolicy[] = [];
   (options?.escalationPolicies ?? []).forEach((config, i) => {
     const policy = collect(['escalationPolicies', i], () => defineEscalationPolicy(config), issues);
     if (!policy) return;
     if (policies.some((p) => p.name === policy.name)) {
-      issues.push(
-        customIssue(
-          ['escalationPolicies', i, 'name'],
-          `Two escalation policies are named "${policy.name}"`,
-          policy.name,
-        ),
-      );
+      const message = `Two escalation policies are named "${policy.name}"`;
+      issues.push(customIssue(['escalationPolicies', i, 'name'], message, policy.name));
     }
     policy.levels.forEach((level, j) => {
       level.targets.forEach((target, k) => {
-        if (
-          'schedule' in target &&
-          !schedules.has(target.schedule) &&
-          (options?.schedules ?? {})[target.schedule] === undefined
-        ) {
-          const known = Object.keys(options?.schedules ?? {}).join(', ') || 'none';
-          issues.push(
-            customIssue(
-              ['escalationPolicies', i, 'levels', j, 'targets', k, 'schedule'],
-              `Unknown schedule "${target.schedule}"; the kit's schedules are ${known}`,
-              target.schedule,
-            ),
-          );
+        if ('schedule' in target) {
+          knownSchedule(['escalationPolicies', i, 'levels', j, 'targets', k, 'schedule'], target.schedule);
         }
       });
     });
     policies.push(policy);
   });
   const commanders = options?.commanders;
-  if (commanders !== undefined && (options?.schedules ?? {})[commanders] === undefined) {
-    const known = Object.keys(options?.schedules ?? {}).join(', ') || 'none';
-    issues.push(
-      customIssue(['commanders'], `Unknown schedule "${commanders}"; the kit's schedules are ${known}`, commanders),
-    );
-  }
+  if (commanders !== undefined) knownSchedule(['commanders'], commanders);
+  const teams = new Map(Object.entries(options?.teams ?? {}).map(([team, { schedule }]) => [team, schedule]));
+  for (const [team, schedule] of teams) knownSchedule(['teams', team, 'schedule'], schedule);
   if (issues.length > 0) throw optionIssues('oncall', issues);
   const onCall = (name: string, at: number) => {
     const schedule = schedules.get(name);
@@ -113,6 +109,10 @@ export function resolveOncall(options: OncallOptions | undefined): OncallSetting
   return {
     escalation: policies.length === 0 ? undefined : { policies, schedules, onCall },
     commander: commanders === undefined ? undefined : (at) => onCall(commanders, at),
+    teamOnCall: (team, at) => {
+      const schedule = teams.get(team);
+      return schedule === undefined ? null : onCall(schedule, at);
+    },
   };
 }
 

@@ -158,7 +158,7 @@ describe('escalation policies', () => {
     );
     expect(escalations(await kit.timeline(id))).toEqual([
       ['09:00', ['bo'], 1],
-      ['09:00', undefined, undefined],
+      ['09:00', ['cto'], undefined],
     ]);
     expect(named.assignment.assignee).toBe('cto');
   });

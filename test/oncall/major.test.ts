@@ -1,5 +1,5 @@
 import { createIncidentKit, defineSchedule, ValidationError } from 'incidentkit';
-import { createTestKit } from 'incidentkit/testing';
+import { createTestKit, RecordingChannel } from 'incidentkit/testing';
 import { describe, expect, test } from 'vitest';
 import { TRIAGED_REPORT } from '../support.js';
 
@@ -43,5 +43,49 @@ describe('a commander from the commanders schedule when an incident is declared 
     expect(() => createIncidentKit({ oncall: { commanders: 'nobody' } })).toThrow(
       /oncall.commanders: Unknown schedule "nobody"; the kit's schedules are none/,
     );
+  });
+});
+
+describe('teams and roles', () => {
+  const storage = defineSchedule({
+    name: 'storage',
+    timeZone: 'UTC',
+    layers: [{ start: '2026-01-05T00:00', rotation: { days: 1 }, members: ['sven', 'sara'] }],
+  });
+
+  test('a swarm to a team that names nobody pages its on-call; routes reach them and the roles they name', async () => {
+    const email = new RecordingChannel('email', { contacts: 'email' });
+    const { kit, advance } = createTestKit({
+      clock: '2026-01-05T10:00:00Z',
+      channels: [email],
+      contacts: { sven: { email: 'sven@example.com' }, eve: { email: 'eve@example.com' } },
+      routes: [
+        { name: 'paged', audience: 'responders', channels: ['email'], escalationTargets: true, events: ['escalated'] },
+        {
+          name: 'comms',
+          audience: 'responders',
+          channels: ['email'],
+          roles: ['communications'],
+          events: ['communication_due'],
+        },
+      ],
+      oncall: { schedules: { storage }, teams: { storage: { schedule: 'storage' } } },
+      lifecycle: { communicationCadence: 'PT30M' },
+    });
+    const { id } = await kit.report(TRIAGED_REPORT);
+    await kit.assign(id, { team: 'dba', assignee: 'dana' });
+    await kit.acknowledge(id, {}, { actor: 'dana' });
+    const swarmed = await kit.escalate(id, { kind: 'lateral', mode: 'swarm', team: 'storage', reason: 'Disks' });
+    expect(swarmed.assignment).toMatchObject({ team: 'dba', assignee: 'dana', supporting: ['storage'] });
+    expect(swarmed.participants.map((p) => p.id)).toContain('sven');
+    expect(swarmed.escalation.targets).toEqual(['sven']);
+    await kit.declareMajor(id, { reason: 'Checkout down' });
+    await kit.addParticipant(id, { id: 'eve', name: 'Eve', role: 'communications' });
+    await kit.runDue();
+    await advance('PT30M'); // no update for 30 minutes: the communications role is reminded
+    expect(email.messages.map((m) => `${m.event} ${m.payload.recipients?.map((r) => r.id)}`)).toEqual([
+      'incident.escalated sven',
+      'incident.communication_due eve',
+    ]);
   });
 });
