@@ -31,7 +31,7 @@ test('the major incident is paged, escalated, swarmed, communicated, resolved, r
     '02:29   email to vic@example.com (management): incident.major_declared',
     '02:35 escalated laterally (swarm, level 1) to storage / sven',
     '02:35   owner: dba / dana, with storage',
-    '02:35   email to dana@example.com (responders): incident.escalated',
+    '02:35   email to sven@example.com (responders): incident.escalated',
     '02:40   email to kim@example.com (stakeholders): incident.update_posted',
     '02:40   status page: [customers] INC-1 Primary database unreachable: Checkout is down. We are on it.',
     '03:10 reminder: no update for 30 minutes',
@@ -119,7 +119,7 @@ test('the major incident is paged, escalated, swarmed, communicated, resolved, r
       mode: 'swarm',
       automatic: false,
       policy: undefined, // a manual lateral step: no policy level chose it
-      targets: undefined,
+      targets: ['sven'], // the storage team's on-call, from oncall.teams
       to: { team: 'storage', tier: 2, assignee: 'sven' },
     },
   ]);
@@ -136,8 +136,8 @@ test('the major incident is paged, escalated, swarmed, communicated, resolved, r
   expect(told('responders', 'email')).toEqual([
     'triaged -> bo', // level 0: the DBA on call
     'escalated -> dana', // level 1: the DBA lead
-    'escalated -> dana', // the swarm pages nobody new: the targets are still level 1's
-    'communication_due -> eve',
+    'escalated -> sven', // the swarm pages the storage team's on-call
+    'communication_due -> eve', // the communications role
   ]);
   expect(told('responders', 'slack')).toEqual([
     'reported',

@@ -5,7 +5,7 @@
  * stakeholders and customers, a late update is flagged, and the incident is resolved, recovered,
  * reviewed and closed. Run it with `npm run example:major`.
  */
-import { type Audience, defineSchedule, formatTimeline, whoIsOnCall } from 'incidentkit';
+import { type Audience, defineSchedule, formatTimeline } from 'incidentkit';
 import { consoleChannel, emailChannel, type MailMessage } from 'incidentkit/channels';
 import { createTestKit, FakeClock, RecordingChannel } from 'incidentkit/testing';
 
@@ -36,10 +36,12 @@ const { kit, advance } = createTestKit({
   channels: [slack, email, statusPage],
   // Everyone a policy can page must be a contact when a route notifies escalation targets.
   contacts: Object.fromEntries(
-    ['ana', 'bo', 'dana', 'vic', 'eve', 'kim'].map((id) => [id, { email: `${id}@example.com` }]),
+    ['ana', 'bo', 'dana', 'vic', 'eve', 'kim', 'tia', 'sven'].map((id) => [id, { email: `${id}@example.com` }]),
   ),
   oncall: {
-    schedules: { 'dba-primary': dbaPrimary },
+    schedules: { 'dba-primary': dbaPrimary, storage: storageRota },
+    // An escalation to the storage team that names nobody pages whoever is on call there.
+    teams: { storage: { schedule: 'storage' } },
     escalationPolicies: [
       {
         name: 'database',
@@ -64,8 +66,14 @@ const { kit, advance } = createTestKit({
       escalationTargets: true,
       events: ['triaged', 'escalated'],
     },
-    // Routes address contacts, not roles: the reminder goes to eve, the communications lead.
-    { name: 'comms', audience: 'responders', channels: ['email'], recipients: ['eve'], events: ['communication_due'] },
+    // The reminder goes to whoever holds the communications role.
+    {
+      name: 'comms',
+      audience: 'responders',
+      channels: ['email'],
+      roles: ['communications'],
+      events: ['communication_due'],
+    },
     // Stakeholders (kim, the support lead) and management (vic) hear of major incidents only.
     {
       name: 'stakeholders',
@@ -121,12 +129,14 @@ await kit.addParticipant(id, { id: 'eve', name: 'Eve', role: 'communications' },
 await kit.addParticipant(id, { id: 'sam', name: 'Sam', role: 'scribe' }, dana);
 say('declared major: dana commands, eve communicates, sam takes notes');
 
-// Lateral escalation to storage, swarming: storage joins, dana keeps it. No policy level pages
-// storage, so its engineer on call is looked up and named (the page email goes to dana again).
+// Lateral escalation to storage, swarming: storage joins, dana keeps it, and the storage engineer
+// on call is paged (the pager route emails the step's targets).
 await at('02:35');
-const storageOnCall = whoIsOnCall(storageRota, clock.now())?.member ?? 'storage';
-const swarm = { kind: 'lateral', mode: 'swarm', team: 'storage', assignee: storageOnCall } as const;
-await kit.escalate(id, { ...swarm, reason: 'I/O errors on the data volume' }, dana);
+await kit.escalate(
+  id,
+  { kind: 'lateral', mode: 'swarm', team: 'storage', reason: 'I/O errors on the data volume' },
+  dana,
+);
 
 // Updates go to stakeholders and customers, each in their own words; a phase moves the incident.
 const audience: Audience[] = ['stakeholders', 'customers'];
@@ -156,7 +166,7 @@ await kit.recordReview(
     contributingFactors: ['An email did not wake the DBA on call', 'No alert on disk I/O errors'],
     actionItems: [
       { title: 'Automate database failover', owner: 'dana', dueDate: '2026-04-15' },
-      { title: 'Alert on disk I/O errors', owner: storageOnCall, dueDate: '2026-03-27' },
+      { title: 'Alert on disk I/O errors', owner: 'sven', dueDate: '2026-03-27' },
     ],
   },
   { actor: 'sam' },
