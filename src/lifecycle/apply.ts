@@ -139,6 +139,8 @@ function commanderOnCall(incident: Incident, ctx: ApplyContext): NewTimelineEntr
   if (id === null) return [];
   const current = incident.participants.find((p) => p.id === id);
   if (!current) return addParticipant(incident, { id, name: id, role: 'commander', addedAt: ctx.at });
+  // Someone who holds another single-holder role (communications, scribe) keeps it: no commander.
+  if (SINGLE_HOLDER_ROLES.includes(current.role)) return [];
   incident.participants = incident.participants.map((p) => (p.id === id ? { ...p, role: 'commander' } : p));
   return [{ type: 'role_set', participantId: id, from: current.role, to: 'commander' }];
 }

@@ -77,16 +77,22 @@ export function decide(incident: Incident, event: LifecycleEvent, ctx: DecideCon
     teamOnCall: ctx.settings.teamOnCall && ((team) => ctx.settings.teamOnCall?.(team, ctx.now) ?? null),
   });
   if (applied.entries.length === 0) return { incident, entries: [], timers: NO_TIMERS };
-  const paged = pageOnOpen({ ...applied.incident, ...statusOf(next.value) }, ctx.settings.escalation, ctx.now);
+  const paged = pageOnOpen(
+    incident,
+    { ...applied.incident, ...statusOf(next.value) },
+    ctx.settings.escalation,
+    ctx.now,
+  );
   let changed: Incident = paged.incident;
   let entries = [...applied.entries, ...paged.entries];
+  const chosen = changed.escalation.policy !== undefined && incident.escalation.policy === undefined;
   const climbed = event.type === 'escalate' && changed.escalation.level > incident.escalation.level;
   let timers = policyDelay(
     changed,
     timerEffects(actions, incident.id, ctx.now),
     ctx.settings.escalation,
     ctx.now,
-    climbed,
+    chosen || climbed,
   );
   if (ctx.sla) {
     // SLA clocks follow the change; their timers come from the clocks, not from the states.

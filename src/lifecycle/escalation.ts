@@ -15,7 +15,7 @@ export function resolver(
   if (settings === undefined) return undefined;
   return (incident, count) => {
     const policy = policyFor(settings, incident);
-    return policy ? resolveLevel(policy, count, incident, now, settings.onCall) : null;
+    return policy ? resolveLevel(policy, count, incident, now, settings.onCall, settings.teamOnCall) : null;
   };
 }
 
@@ -25,15 +25,19 @@ export function resolver(
  * is assigned already, the level's team and first person its owners (an `assigned` entry).
  */
 export function pageOnOpen(
+  previous: Incident,
   incident: Incident,
   settings: EscalationSettings | undefined,
   now: number,
 ): { incident: Incident; entries: NewTimelineEntry[] } {
-  if (settings === undefined || incident.status !== 'open' || incident.escalation.policy !== undefined) {
+  // Only the commit that first opens it: a policy is chosen once (a later re-triage changes nothing).
+  const opens = previous.status === 'new' && incident.status === 'open';
+  if (settings === undefined || !opens || incident.escalation.policy !== undefined) {
     return { incident, entries: [] };
   }
   const policy = policyFor(settings, incident);
-  const paged = policy && resolveLevel(policy, incident.escalation.level, incident, now, settings.onCall);
+  const paged =
+    policy && resolveLevel(policy, incident.escalation.level, incident, now, settings.onCall, settings.teamOnCall);
   if (!policy || !paged) return { incident, entries: [] };
   const escalation = { ...incident.escalation, policy: policy.name, targets: paged.people };
   const before = incident.assignment;
@@ -50,15 +54,17 @@ export function pageOnOpen(
 
 /**
  * The escalation timer due after the delay of the incident's current level: the one a transition
- * armed, or, when `climbed` (a vertical escalation while open, by hand or on an SLA breach), a
- * new one, so that the new level gets its whole delay instead of the old level's timer firing.
+ * armed, or, when `rearm` (the policy was just chosen, or a vertical escalation while open, by
+ * hand or on an SLA breach), a new one: the machine armed none when no policy applied to the
+ * incident as it was before (a `minPriority` policy before triage), and the new level gets its
+ * whole delay instead of the old level's timer firing.
  */
 export function policyDelay(
   incident: Incident,
   timers: TimerEffects,
   settings: EscalationSettings | undefined,
   now: number,
-  climbed: boolean,
+  rearm: boolean,
 ): TimerEffects {
   const policy = settings && policyFor(settings, incident);
   const level = policy && levelAt(policy, incident.escalation.level);
@@ -70,6 +76,6 @@ export function policyDelay(
     dueAt: now + policy.levels[level]!.delay,
   };
   const set = timers.set.map((timer) => (timer.name === 'escalation' ? due : timer));
-  if (climbed && incident.status === 'open' && !set.includes(due)) set.push(due);
+  if (rearm && incident.status === 'open' && !set.includes(due)) set.push(due);
   return { set, cancel: timers.cancel.filter((id) => id !== due.id || !set.includes(due)) };
 }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { customIssue, optionIssues, ValidationError } from '../domain/errors.js';
 import type { NotificationConfig } from '../notify/config.js';
 import {
@@ -57,12 +57,24 @@ function collect<T>(path: PropertyKey[], define: () => T, issues: Issue[]): T | 
 const isSchedule = (value: Schedule | ScheduleConfig): value is Schedule =>
   typeof (value as Schedule).config === 'object' && Array.isArray((value as Schedule).layers);
 
+const objectOf = (what: string) => z.custom<object>((v) => typeof v === 'object' && v !== null, `Expected ${what}`);
+
+/** The shape of the `oncall` option; its parts are validated by their own `define...()`. */
+const OncallOptionsSchema = z.strictObject({
+  schedules: z.record(z.string().min(1), objectOf('a schedule or its config')).optional(),
+  escalationPolicies: z.array(objectOf('an escalation policy')).optional(),
+  commanders: z.string().min(1).optional(),
+  teams: z.record(z.string().min(1), z.strictObject({ schedule: z.string().min(1) })).optional(),
+});
+
 /**
  * Validates the `oncall` option: issues under `oncall.schedules.<name>` and
- * `oncall.escalationPolicies[i]` (a target naming a schedule the kit does not have, too).
- * Undefined without policies.
+ * `oncall.escalationPolicies[i]` (a target naming a schedule the kit does not have, too),
+ * `oncall.commanders` and `oncall.teams.<team>`.
  */
 export function resolveOncall(options: OncallOptions | undefined): OncallSettings {
+  const shape = OncallOptionsSchema.safeParse(options ?? {});
+  if (!shape.success) throw optionIssues('oncall', shape.error.issues);
   const issues: Issue[] = [];
   const given = options?.schedules ?? {};
   const schedules = new Map<string, Schedule>();
@@ -106,13 +118,14 @@ export function resolveOncall(options: OncallOptions | undefined): OncallSetting
     const schedule = schedules.get(name);
     return schedule ? (whoIsOnCall(schedule, at)?.member ?? null) : null;
   };
+  const teamOnCall = (team: string, at: number) => {
+    const schedule = teams.get(team);
+    return schedule === undefined ? null : onCall(schedule, at);
+  };
   return {
-    escalation: policies.length === 0 ? undefined : { policies, schedules, onCall },
+    escalation: policies.length === 0 ? undefined : { policies, schedules, onCall, teamOnCall, teams },
     commander: commanders === undefined ? undefined : (at) => onCall(commanders, at),
-    teamOnCall: (team, at) => {
-      const schedule = teams.get(team);
-      return schedule === undefined ? null : onCall(schedule, at);
-    },
+    teamOnCall,
   };
 }
 
@@ -137,7 +150,7 @@ export function checkPagedContacts(
             ? [target.person]
             : 'schedule' in target
               ? membersOf(escalation.schedules.get(target.schedule))
-              : [];
+              : membersOf(escalation.schedules.get(escalation.teams?.get(target.team) ?? ''));
         for (const person of people) {
           if (!contacts.has(person)) {
             issues.push(

@@ -165,16 +165,31 @@ export function resolveLevel(
   incident: Pick<Incident, 'id' | 'number'>,
   at: number,
   onCall: OnCallLookup,
+  teamOnCall?: OnCallLookup,
 ): ResolvedLevel | null {
   const index = levelAt(policy, count);
   if (index === null) return null;
   const level = policy.levels[index]!;
-  const targets = level.roundRobin ? [level.targets[turnOf(incident) % level.targets.length]!] : level.targets;
+  /** The person a target pages now: a person, a schedule's or a team's on-call; null: nobody. */
+  const personOf = (target: EscalationTarget) =>
+    'person' in target
+      ? target.person
+      : 'schedule' in target
+        ? onCall(target.schedule, at)
+        : (teamOnCall?.(target.team, at) ?? null);
+  let targets = level.targets;
+  if (level.roundRobin) {
+    // This incident's turn, or the next target after it that reaches someone (or names a team).
+    const n = targets.length;
+    const start = turnOf(incident) % n;
+    const order = Array.from({ length: n }, (_, i) => level.targets[(start + i) % n]!);
+    targets = [order.find((t) => 'team' in t || personOf(t) !== null) ?? order[0]!];
+  }
   let team: string | null = null;
   const people: string[] = [];
   for (const target of targets) {
     if ('team' in target) team ??= target.team;
-    const person = 'person' in target ? target.person : 'schedule' in target ? onCall(target.schedule, at) : null;
+    const person = personOf(target);
     if (person !== null && !people.includes(person)) people.push(person);
   }
   return {
@@ -192,6 +207,10 @@ export interface EscalationSettings {
   /** The kit's schedules, by the names targets use. */
   schedules: ReadonlyMap<string, Schedule>;
   onCall: OnCallLookup;
+  /** Who is on call for a team (its schedule in `oncall.teams`); null: nobody known. */
+  teamOnCall?: OnCallLookup;
+  /** The schedule of each team in `oncall.teams`. */
+  teams?: ReadonlyMap<string, string>;
 }
 
 /**

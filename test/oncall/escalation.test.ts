@@ -260,3 +260,62 @@ test('an SLA breach under onBreach escalate pages the next level of the policy',
   await advance('PT10M'); // level 1's 10 minutes from 09:03
   expect(escalations(await kit.timeline(id)).map((e) => e[0])).toEqual(['09:03', '09:13']);
 });
+
+describe('review fixes', () => {
+  test('a policy with minPriority climbs (it matches only once the report is triaged)', async () => {
+    const urgent: EscalationPolicyConfig = { ...DATABASE, minPriority: 'P2' };
+    const { kit, advance } = createTestKit({ oncall: { escalationPolicies: [urgent] } });
+    const { id } = await kit.report(TRIAGED_REPORT);
+    await advance('PT5M');
+    expect(escalations(await kit.timeline(id))).toEqual([['09:05', ['bo'], 1]]);
+  });
+
+  test('the policy is chosen once: an incident that opened without one is not paged when re-triaged', async () => {
+    const urgent: EscalationPolicyConfig = { ...DATABASE, minPriority: 'P2' };
+    const { kit, advance } = createTestKit({ oncall: { escalationPolicies: [urgent] } });
+    const { id } = await kit.report({ ...TRIAGED_REPORT, impact: 'medium', urgency: 'low' }); // P4
+    const retriaged = await kit.triage(id, { impact: 'high', urgency: 'high' });
+    expect(retriaged.priority).toBe('P1');
+    expect(retriaged.escalation.policy).toBeUndefined();
+    await advance('PT1H');
+    expect(escalations(await kit.timeline(id))).toEqual([]);
+  });
+
+  test("a team target pages the team's on-call; round robin skips a target that reaches nobody", async () => {
+    const storage = defineSchedule({
+      name: 'storage',
+      timeZone: 'UTC',
+      layers: [{ start: '2026-01-05T00:00', rotation: { days: 1 }, members: ['sven'] }],
+    });
+    const nobody = defineSchedule({
+      name: 'later',
+      timeZone: 'UTC',
+      layers: [{ start: '2030-01-01T00:00', rotation: { days: 1 }, members: ['zed'] }],
+    });
+    const { kit } = createTestKit({
+      oncall: {
+        schedules: { storage, later: nobody },
+        teams: { storage: { schedule: 'storage' } },
+        escalationPolicies: [
+          {
+            name: 'rr',
+            levels: [{ targets: [{ schedule: 'later' }, { team: 'storage' }], delay: 'PT5M', roundRobin: true }],
+          },
+        ],
+      },
+    });
+    const a = await kit.report(TRIAGED_REPORT); // INC-1: turn 1, the team
+    const b = await kit.report({ ...TRIAGED_REPORT, title: 'Another' }); // INC-2: turn 0 reaches nobody: the team
+    for (const incident of [a, b]) {
+      expect(incident.escalation.targets).toEqual(['sven']);
+      expect(incident.assignment).toMatchObject({ team: 'storage', assignee: 'sven' });
+    }
+  });
+
+  test('a malformed oncall option is a ValidationError naming the field', () => {
+    expect(() => createIncidentKit({ oncall: { commander: 'x' } as never })).toThrow(/oncall/);
+    expect(() => createIncidentKit({ oncall: { teams: { st: 'storage' } } as never })).toThrow(
+      /oncall\.teams\.st: Invalid input/,
+    );
+  });
+});

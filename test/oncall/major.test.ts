@@ -89,3 +89,12 @@ describe('teams and roles', () => {
     ]);
   });
 });
+
+test('an on-call commander who holds another single-holder role keeps it: no commander is set', async () => {
+  const { kit } = setup();
+  const { id } = await kit.report(TRIAGED_REPORT);
+  await kit.addParticipant(id, { id: 'ic-ana', name: 'Ana', role: 'communications' });
+  const major = await kit.declareMajor(id, { reason: 'Spreading' });
+  expect(major.participants.find((p) => p.id === 'ic-ana')?.role).toBe('communications');
+  expect(major.participants.some((p) => p.role === 'commander')).toBe(false);
+});
