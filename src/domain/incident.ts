@@ -86,6 +86,11 @@ export const AssignmentSchema = z.object({
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
 
+/** Who owns an incident, as timeline entries record it: team, tier and assignee. */
+export function ownerOf(a: Assignment): { team: string | null; tier: number; assignee: string | null } {
+  return { team: a.team, tier: a.tier, assignee: a.assignee };
+}
+
 export const EscalationKindSchema = z.enum(['vertical', 'lateral']);
 export const EscalationModeSchema = z.enum(['reassign', 'swarm']);
 

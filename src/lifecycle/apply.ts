@@ -2,9 +2,9 @@ import type { CommandInputs } from '../domain/commands.js';
 import { invalidInput, NotFoundError, parseInput } from '../domain/errors.js';
 import {
   type Actor,
-  type Assignment,
   type EscalationStep,
   type Incident,
+  ownerOf,
   type Participant,
   type Role,
   type SlaClock,
@@ -51,14 +51,28 @@ type Reducers = { [T in LifecycleEvent['type']]: Reducer<Extract<LifecycleEvent,
 /** Roles one person holds at a time; handing one over makes the previous holder a responder. */
 const SINGLE_HOLDER_ROLES: readonly Role[] = ['commander', 'communications', 'scribe'];
 
-function owner(a: Assignment) {
-  return { team: a.team, tier: a.tier, assignee: a.assignee };
-}
-
 function addParticipant(incident: Incident, participant: Participant): NewTimelineEntry[] {
   if (incident.participants.some((p) => p.id === participant.id)) return [];
   incident.participants = [...incident.participants, participant];
   return [{ type: 'participant_added', participant }];
+}
+
+/**
+ * Whom an escalation pages: who the input names; else, for a vertical one, the next level of the
+ * incident's policy; and for a team named without a person, the team's on-call (`oncall.teams`).
+ */
+function escalationTargets(incident: Incident, input: CommandInputs['escalate'], level: number, ctx: ApplyContext) {
+  const paged =
+    input.kind === 'vertical' && input.team === undefined && input.assignee === undefined
+      ? (ctx.escalation?.(incident, level) ?? null)
+      : null;
+  const team = input.team ?? paged?.team ?? undefined;
+  const assignee =
+    input.assignee ??
+    paged?.people[0] ??
+    (input.team === undefined ? undefined : (ctx.teamOnCall?.(input.team) ?? undefined));
+  const targets = paged ? paged.people : assignee === undefined ? undefined : [assignee];
+  return { paged, team, assignee, targets };
 }
 
 function escalate(
@@ -67,21 +81,10 @@ function escalate(
   ctx: ApplyContext,
   automatic: boolean,
 ): NewTimelineEntry[] {
-  const from = owner(incident.assignment);
+  const from = ownerOf(incident.assignment);
   const vertical = input.kind === 'vertical';
   const level = vertical ? incident.escalation.level + 1 : incident.escalation.level;
-  // A vertical escalation that names nobody pages the next level of the incident's policy.
-  const paged =
-    vertical && input.team === undefined && input.assignee === undefined
-      ? (ctx.escalation?.(incident, level) ?? null)
-      : null;
-  const team = input.team ?? paged?.team ?? undefined;
-  // A team named without a person pages the team's on-call, when the kit knows its schedule.
-  const assignee =
-    input.assignee ??
-    paged?.people[0] ??
-    (input.team === undefined ? undefined : (ctx.teamOnCall?.(input.team) ?? undefined));
-  const targets = paged ? paged.people : assignee === undefined ? undefined : [assignee];
+  const { paged, team, assignee, targets } = escalationTargets(incident, input, level, ctx);
   const entries: NewTimelineEntry[] = [];
   let assignment = incident.assignment;
   if (input.mode === 'swarm') {
@@ -112,7 +115,7 @@ function escalate(
     to:
       input.mode === 'swarm'
         ? { team: team ?? from.team, tier: from.tier, assignee: assignee ?? null }
-        : owner(assignment),
+        : ownerOf(assignment),
     reason: input.reason,
     automatic,
     ...(paged ? { policy: { name: paged.policy, level: paged.level } } : {}),
@@ -177,14 +180,14 @@ const reducers: Reducers = {
     ];
   },
   assign(incident, event) {
-    const from = owner(incident.assignment);
+    const from = ownerOf(incident.assignment);
     incident.assignment = {
       ...incident.assignment,
       team: event.team ?? incident.assignment.team,
       tier: event.tier ?? incident.assignment.tier,
       assignee: event.assignee === undefined ? incident.assignment.assignee : event.assignee,
     };
-    return [{ type: 'assigned', from, to: owner(incident.assignment) }];
+    return [{ type: 'assigned', from, to: ownerOf(incident.assignment) }];
   },
   acknowledge(incident, event, ctx) {
     incident.acknowledgedAt = ctx.at;

@@ -1,4 +1,4 @@
-import type { Incident } from '../domain/incident.js';
+import { type Incident, ownerOf } from '../domain/incident.js';
 import type { NewTimelineEntry } from '../domain/timeline.js';
 import { type EscalationSettings, levelAt, policyFor, type ResolvedLevel, resolveLevel } from '../oncall/policy.js';
 import { type TimerEffects, timerId } from './effects.js';
@@ -45,10 +45,9 @@ export function pageOnOpen(
     return { incident: { ...incident, escalation }, entries: [] };
   }
   const assignment = { ...before, team: paged.team ?? before.team, assignee: paged.people[0] ?? null };
-  const ref = (a: typeof before) => ({ team: a.team, tier: a.tier, assignee: a.assignee });
   return {
     incident: { ...incident, escalation, assignment },
-    entries: [{ type: 'assigned', from: ref(before), to: ref(assignment) }],
+    entries: [{ type: 'assigned', from: ownerOf(before), to: ownerOf(assignment) }],
   };
 }
 

@@ -100,13 +100,9 @@ export function resolveOncall(options: OncallOptions | undefined): OncallSetting
       const message = `Two escalation policies are named "${policy.name}"`;
       issues.push(customIssue(['escalationPolicies', i, 'name'], message, policy.name));
     }
-    policy.levels.forEach((level, j) => {
-      level.targets.forEach((target, k) => {
-        if ('schedule' in target) {
-          knownSchedule(['escalationPolicies', i, 'levels', j, 'targets', k, 'schedule'], target.schedule);
-        }
-      });
-    });
+    for (const { target, path } of targetsOf(policy, i)) {
+      if ('schedule' in target) knownSchedule([...path, 'schedule'], target.schedule);
+    }
     policies.push(policy);
   });
   const commanders = options?.commanders;
@@ -142,30 +138,36 @@ export function checkPagedContacts(
   const { contacts } = notifications;
   const issues: Issue[] = [];
   escalation.policies.forEach((policy, i) => {
-    policy.levels.forEach((level, j) => {
-      level.targets.forEach((target, k) => {
-        const path = ['escalationPolicies', i, 'levels', j, 'targets', k];
-        const people =
-          'person' in target
-            ? [target.person]
-            : 'schedule' in target
-              ? membersOf(escalation.schedules.get(target.schedule))
-              : membersOf(escalation.schedules.get(escalation.teams?.get(target.team) ?? ''));
-        for (const person of people) {
-          if (!contacts.has(person)) {
-            issues.push(
-              customIssue(
-                path,
-                `"${person}" can be paged and a route notifies escalation targets, but is not one of the kit's contacts`,
-                person,
-              ),
-            );
-          }
+    for (const { target, path } of targetsOf(policy, i)) {
+      const people =
+        'person' in target
+          ? [target.person]
+          : 'schedule' in target
+            ? membersOf(escalation.schedules.get(target.schedule))
+            : membersOf(escalation.schedules.get(escalation.teams?.get(target.team) ?? ''));
+      for (const person of people) {
+        if (!contacts.has(person)) {
+          issues.push(
+            customIssue(
+              path,
+              `"${person}" can be paged and a route notifies escalation targets, but is not one of the kit's contacts`,
+              person,
+            ),
+          );
         }
-      });
-    });
+      }
+    }
   });
   if (issues.length > 0) throw optionIssues('oncall', issues);
+}
+
+/** Every target of `policy` (the `i`-th), with its path in the `oncall` option. */
+function* targetsOf(policy: EscalationPolicy, i: number) {
+  for (const [j, level] of policy.levels.entries()) {
+    for (const [k, target] of level.targets.entries()) {
+      yield { target, path: ['escalationPolicies', i, 'levels', j, 'targets', k] as PropertyKey[] };
+    }
+  }
 }
 
 /** Everyone a schedule can put on call: its layers' members and its overrides' people. */
