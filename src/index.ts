@@ -96,6 +96,8 @@ export {
   type Level,
   LevelSchema,
   LinksSchema,
+  type MessageUrgency,
+  MessageUrgencySchema,
   openDedupKey,
   type Participant,
   ParticipantSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { E164 } from '../domain/contact.js';
+import { PhoneSchema } from '../domain/contact.js';
 import { ChannelError, ValidationError } from '../domain/errors.js';
 import { withRateLimit } from '../notify/rate-limit.js';
 import type { Channel, RateLimit, RenderedMessage, SendContext } from '../ports/channel.js';
@@ -142,8 +142,6 @@ export function fitSms(text: string, maxSegments: number = DEFAULT_SMS_MAX_SEGME
 // --- Channel -------------------------------------------------------------------------------
 
 const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
-
-const PhoneSchema = z.string().regex(E164, 'Must be an E.164 number, e.g. +14155550100');
 
 const SmsChannelOptionsSchema = z
   .strictObject({

@@ -91,6 +91,10 @@ export function ownerOf(a: Assignment): { team: string | null; tier: number; ass
   return { team: a.team, tier: a.tier, assignee: a.assignee };
 }
 
+/** How urgent a notification is: `high` goes at once; `low` waits for its recipients' quiet hours. */
+export const MessageUrgencySchema = z.enum(['high', 'low']);
+export type MessageUrgency = z.infer<typeof MessageUrgencySchema>;
+
 export const EscalationKindSchema = z.enum(['vertical', 'lateral']);
 export const EscalationModeSchema = z.enum(['reassign', 'swarm']);
 
@@ -109,7 +113,7 @@ export const EscalationStepSchema = z.object({
   /** The people this step paged (contact ids), when a policy chose them. */
   targets: z.array(z.string()).optional(),
   /** The urgency of this step's messages, when its policy level sets one. */
-  urgency: z.enum(['high', 'low']).optional(),
+  urgency: MessageUrgencySchema.optional(),
 });
 export type EscalationStep = z.infer<typeof EscalationStepSchema>;
 

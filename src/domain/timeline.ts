@@ -7,6 +7,7 @@ import {
   EscalationStepSchema,
   InstantSchema,
   LevelSchema,
+  MessageUrgencySchema,
   ParticipantSchema,
   PrioritySchema,
   ReporterSchema,
@@ -45,7 +46,7 @@ export const NotificationDecisionSchema = z.object({
   routes: z.array(z.string()),
   /** Why, e.g. `route "oncall-sms": audience responders, priority P1 >= P2`. */
   reason: z.string(),
-  urgency: z.enum(['high', 'low']),
+  urgency: MessageUrgencySchema,
   /** A low-urgency message waits for its recipients' quiet hours to end: due at this instant. */
   heldUntil: InstantSchema.optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BARE_EMAIL, E164, type MessageRecipient } from '../domain/contact.js';
+import { BARE_EMAIL, type MessageRecipient, PhoneSchema } from '../domain/contact.js';
 import { customIssue, optionIssues, ValidationError } from '../domain/errors.js';
 import { addBusinessTime, type Calendar, defineCalendar, WEEKDAYS, type Weekday } from '../sla/calendar.js';
 
@@ -24,7 +24,7 @@ export const ContactSchema = z.strictObject({
   /** Used by `emailChannel` when the channel has no `to` or `recipients` of its own. */
   email: z.string().trim().max(320).regex(BARE_EMAIL, 'Must be one bare address, e.g. ana@example.com').optional(),
   /** Used by `smsChannel` when the channel has no `to` or `recipients` of its own. E.164. */
-  phone: z.string().regex(E164, 'Must be an E.164 number, e.g. +14155550100').optional(),
+  phone: PhoneSchema.optional(),
   /** IANA time zone of `quietHours`. Default `UTC`. */
   timeZone: z.string().min(1).max(100).optional(),
   quietHours: QuietHoursSchema.optional(),

@@ -1,7 +1,7 @@
 import { invalidInput } from '../domain/errors.js';
 import { fnv1a } from '../domain/hash.js';
 import type { IdGenerator } from '../domain/ids.js';
-import type { Incident } from '../domain/incident.js';
+import type { Incident, MessageUrgency } from '../domain/incident.js';
 import type { NewTimelineEntry, NotificationDecision, TimelineEntry } from '../domain/timeline.js';
 import type { Channel, RenderedMessage } from '../ports/channel.js';
 import type {
@@ -15,7 +15,7 @@ import { PUBLIC_AUDIENCES } from './audiences.js';
 import type { NotificationConfig } from './config.js';
 import { type Contact, messageRecipient, reachableFrom } from './contacts.js';
 import { checkRateLimit } from './rate-limit.js';
-import { deliveries, isNotifying, type Urgency, urgencyOf } from './routing.js';
+import { deliveries, isNotifying, urgencyOf } from './routing.js';
 import { type MessageTemplates, messageContent } from './templates.js';
 
 /** Who a public message is from: the organisation, never a person or an internal id. */
@@ -68,21 +68,18 @@ function sendings(
   contacts: Contact[],
   addresses: boolean,
   isPublic: boolean,
-  urgency: Urgency,
+  urgency: MessageUrgency,
   now: number,
 ): Sending[] {
-  if (!addresses || contacts.length <= 1 || (urgency === 'high' && !isPublic)) {
-    const at = addresses && urgency === 'low' && contacts[0] !== undefined ? reachableFrom(contacts[0], now) : now;
-    return [{ at, group: contacts }];
-  }
-  const at = (contact: Contact) => (urgency === 'high' ? now : reachableFrom(contact, now));
-  if (isPublic) return contacts.map((contact) => ({ at: at(contact), group: [contact] }));
+  if (!addresses || contacts.length === 0) return [{ at: now, group: contacts }];
+  const dueOf = (contact: Contact) => (urgency === 'high' ? now : reachableFrom(contact, now));
+  if (isPublic) return contacts.map((contact) => ({ at: dueOf(contact), group: [contact] }));
   const groups = new Map<number, Contact[]>();
   for (const contact of contacts) {
-    const due = at(contact);
+    const due = dueOf(contact);
     groups.set(due, [...(groups.get(due) ?? []), contact]);
   }
-  return [...groups].sort(([a], [b]) => a - b).map(([due, group]) => ({ at: due, group }));
+  return [...groups].sort(([a], [b]) => a - b).map(([at, group]) => ({ at, group }));
 }
 
 /** The outbox lane of messages held for `group`: short and fixed-length, whatever the ids. */

@@ -1,4 +1,4 @@
-import { type Incident, PRIORITY_ORDER, type Priority } from '../domain/incident.js';
+import { type Incident, type MessageUrgency, PRIORITY_ORDER, type Priority } from '../domain/incident.js';
 import type { Audience, TimelineEntry, TimelineEntryType } from '../domain/timeline.js';
 import type { NotificationRoute } from '../ports/store.js';
 import type { Route } from './config.js';
@@ -170,14 +170,11 @@ export function deliveries(
   return { deliveries: out, unrouted };
 }
 
-/** How urgent a message is: `high` ones go at once; `low` ones wait for quiet hours to end. */
-export type Urgency = 'high' | 'low';
-
 /**
  * Whether messages about `incident` are high-urgency (they ignore quiet hours): major, untriaged,
  * or of priority `highFrom` or a more urgent one.
  */
-export function urgencyOf(incident: Incident, highFrom: Priority): Urgency {
+export function urgencyOf(incident: Incident, highFrom: Priority): MessageUrgency {
   const { priority } = incident;
   if (incident.major || priority === null) return 'high';
   return PRIORITY_ORDER.indexOf(priority) <= PRIORITY_ORDER.indexOf(highFrom) ? 'high' : 'low';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { functionOption, userCodeError } from '../channels/user-code.js';
 import { ChannelError, describeIssues, optionIssues } from '../domain/errors.js';
+import { deepFreeze } from '../domain/json.js';
 import { type Audience, AudienceSchema } from '../domain/timeline.js';
 import type { NotificationPayload, OutboxRecord } from '../ports/store.js';
 import { NOTIFYING_ENTRY_TYPES, type NotifyingEntryType } from './routing.js';
@@ -167,14 +168,6 @@ function findTemplate(
     }
   }
   return undefined;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /**

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { TimerDurationSchema } from '../domain/duration.js';
 import { customIssue, parseInput, ValidationError } from '../domain/errors.js';
 import { fnv1a } from '../domain/hash.js';
-import { type Incident, PRIORITY_ORDER, PrioritySchema } from '../domain/incident.js';
+import {
+  type Incident,
+  type MessageUrgency,
+  MessageUrgencySchema,
+  PRIORITY_ORDER,
+  PrioritySchema,
+} from '../domain/incident.js';
 import type { Schedule } from './schedule.js';
 
 const IdSchema = z.string().trim().min(1).max(200);
@@ -28,7 +34,7 @@ export const EscalationLevelSchema = z.strictObject({
   /** Page one target per incident, in turn (by incident number), instead of all of them. */
   roundRobin: z.boolean().optional(),
   /** The urgency of this level's messages; default: the incident's. */
-  urgency: z.enum(['high', 'low']).optional(),
+  urgency: MessageUrgencySchema.optional(),
 });
 
 const NamesSchema = z.array(IdSchema).min(1);
@@ -143,7 +149,7 @@ export interface ResolvedLevel {
   team: string | null;
   /** The people paged: persons, and whoever is on call in the schedules (in target order). */
   people: string[];
-  urgency?: 'high' | 'low';
+  urgency?: MessageUrgency;
 }
 
 /** Who is on call in the schedule named `name` at `at`; null when nobody (or no such schedule). */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { MessageRecipient } from '../domain/contact.js';
 import type { StoreError } from '../domain/errors.js';
-import type { Incident } from '../domain/incident.js';
+import type { Incident, MessageUrgency } from '../domain/incident.js';
 import type { IncidentQuerySchema } from '../domain/query.js';
 import type { Audience, TimelineEntry, TimelineEntryOf, TimelineEntryType } from '../domain/timeline.js';
 
@@ -64,7 +64,7 @@ export interface NotificationPayload {
    * `high`: about a major, untriaged or urgent incident (the kit's `highUrgencyFrom`), sent at
    * once; `low`: waits for its recipients' quiet hours to end.
    */
-  urgency: 'high' | 'low';
+  urgency: MessageUrgency;
   /** The contacts the routes address (email and SMS channels use them); absent: the channel chooses. */
   recipients?: MessageRecipient[];
 }
