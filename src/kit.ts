@@ -26,6 +26,7 @@ import {
   decide,
   declareMajorBy,
   NO_TIMERS,
+  stamp,
   withFollowUps,
 } from './lifecycle/decide.js';
 import { draftIncident } from './lifecycle/draft.js';
@@ -182,22 +183,11 @@ export function createIncidentKit<S extends CustomSchema | undefined = undefined
       now,
       config.notifications,
     );
-    // The routing decisions join the commit's entries, stamped like the entries they explain.
-    const last = decision.entries[decision.entries.length - 1];
-    const incident = { ...decision.incident, lastSeq: decision.incident.lastSeq + decisions.length };
-    const entries = [
-      ...decision.entries,
-      ...decisions.map(
-        (d, i) =>
-          ({
-            ...d,
-            incidentId: incident.id,
-            seq: decision.incident.lastSeq + 1 + i,
-            at: last!.at,
-            actor: SYSTEM_ACTOR,
-          }) as TimelineEntry,
-      ),
-    ];
+    // The routing decisions join the commit's entries, at the instant of the entries they explain.
+    const { lastSeq } = decision.incident;
+    const incident = { ...decision.incident, lastSeq: lastSeq + decisions.length };
+    const at = decision.entries[decision.entries.length - 1]?.at ?? incident.updatedAt;
+    const entries = [...decision.entries, ...stamp(incident.id, lastSeq, decisions, at, SYSTEM_ACTOR)];
     await store.commit({
       incident,
       expectedVersion: before?.version ?? 0,

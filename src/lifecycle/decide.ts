@@ -47,14 +47,19 @@ export function advance(
   const at = toIso(now);
   return {
     incident: { ...changed, version: before.version + 1, lastSeq: before.lastSeq + entries.length, updatedAt: at },
-    entries: entries.map((entry, i) => ({
-      ...entry,
-      incidentId: before.id,
-      seq: before.lastSeq + 1 + i,
-      at,
-      actor,
-    })) as TimelineEntry[],
+    entries: stamp(before.id, before.lastSeq, entries, at, actor),
   };
+}
+
+/** `entries` with their place in the incident's timeline after `lastSeq`, their instant and actor. */
+export function stamp(
+  incidentId: string,
+  lastSeq: number,
+  entries: readonly NewTimelineEntry[],
+  at: string,
+  actor: Actor,
+): TimelineEntry[] {
+  return entries.map((entry, i) => ({ ...entry, incidentId, seq: lastSeq + 1 + i, at, actor })) as TimelineEntry[];
 }
 
 /**
