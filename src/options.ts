@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ReportInput } from './domain/commands.js';
 import { DurationSchema, TimerDurationSchema } from './domain/duration.js';
 
-import { customIssue, invalidInput, optionIssues, parseInput, ValidationError } from './domain/errors.js';
+import { customIssue, invalidInput, optionIssues, parseInput, unknownName, ValidationError } from './domain/errors.js';
 import { createUlidGenerator, type IdGenerator } from './domain/ids.js';
 import { type CustomFields, DEFAULT_ENVIRONMENTS, type Priority } from './domain/incident.js';
 import type { LifecycleSettings } from './lifecycle/snapshot.js';
@@ -244,14 +244,7 @@ function resolvePriority(
   (priority.matrices ?? []).forEach((matrix, i) => {
     const environment = matrix.scope?.environment?.trim();
     if (environment !== undefined && !environments.has(environment)) {
-      const known = [...environments].join(', ');
-      issues.push(
-        customIssue(
-          ['matrices', i, 'scope', 'environment'],
-          `Unknown environment "${environment}"; the kit's environments are ${known}`,
-          environment,
-        ),
-      );
+      issues.push(unknownName(['matrices', i, 'scope', 'environment'], 'environment', environment, environments));
     }
   });
   if (priority.defaultRules !== false && !environments.has('production')) {

@@ -181,6 +181,20 @@ export function optionIssues(option: string | readonly string[], issues: readonl
   );
 }
 
+/**
+ * The issue of a name that is not one of the kit's: `Unknown channel "x"; the kit's channels are
+ * slack, email` (`what` is `channel`; `none` when it has none).
+ */
+export function unknownName(
+  path: PropertyKey[],
+  what: string,
+  name: string,
+  known: Iterable<string>,
+): z.core.$ZodIssue {
+  const list = [...known].join(', ') || 'none';
+  return customIssue(path, `Unknown ${what} "${name}"; the kit's ${what}s are ${list}`, name);
+}
+
 /** A `ValidationError` about `what` with one custom issue at `path`. */
 export function invalidInput(what: string, path: PropertyKey[], message: string, input?: unknown): ValidationError {
   return new ValidationError(what, [customIssue(path, message, input)]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customIssue, optionIssues } from '../domain/errors.js';
+import { optionIssues, unknownName } from '../domain/errors.js';
 import { type Priority, PrioritySchema, RoleSchema } from '../domain/incident.js';
 import { AudienceSchema } from '../domain/timeline.js';
 import type { Channel } from '../ports/channel.js';
@@ -101,10 +101,7 @@ function unknownNames(
   path: (j: number) => PropertyKey[],
   what: string,
 ): z.core.$ZodIssue[] {
-  const list = [...known.keys()].join(', ') || 'none';
-  return (names ?? []).flatMap((name, j) =>
-    known.has(name) ? [] : [customIssue(path(j), `Unknown ${what} "${name}"; the kit's ${what}s are ${list}`, name)],
-  );
+  return (names ?? []).flatMap((name, j) => (known.has(name) ? [] : [unknownName(path(j), what, name, known.keys())]));
 }
 
 function resolveRoutes(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customIssue, optionIssues, ValidationError } from '../domain/errors.js';
+import { customIssue, optionIssues, unknownName, ValidationError } from '../domain/errors.js';
 import type { NotificationConfig } from '../notify/config.js';
 import {
   defineEscalationPolicy,
@@ -88,9 +88,7 @@ export function resolveOncall(options: OncallOptions | undefined): OncallSetting
   }
   /** Every schedule named elsewhere must be one of `schedules`. */
   const knownSchedule = (path: PropertyKey[], name: string) => {
-    if (given[name] !== undefined) return;
-    const known = Object.keys(given).join(', ') || 'none';
-    issues.push(customIssue(path, `Unknown schedule "${name}"; the kit's schedules are ${known}`, name));
+    if (given[name] === undefined) issues.push(unknownName(path, 'schedule', name, Object.keys(given)));
   };
   const policies: EscalationPolicy[] = [];
   (options?.escalationPolicies ?? []).forEach((config, i) => {
